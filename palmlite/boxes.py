@@ -1,0 +1,35 @@
+"""Axis-aligned box overlap, shared by NMS and ROI association.
+
+Every IoU in MediaPipe's hand pipeline is on axis-aligned boxes (a rotated ROI's rotation is
+ignored). Mirrors ``OverlapSimilarity`` in mp:mediapipe/calculators/util/
+non_max_suppression_calculator.cc and ``CalculateIou`` in association_norm_rect_calculator.cc.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["iou_one_to_many"]
+
+
+def iou_one_to_many(box_xyxy: npt.ArrayLike, boxes_xyxy: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    """IoU of one ``(4,)`` box with each of ``(N, 4)`` boxes, all ``(xmin, ymin, xmax, ymax)``.
+
+    Boxes that do not intersect, or whose size is negative, give 0; a zero union gives 0.
+
+    >>> iou_one_to_many([0, 0, 2, 2], [[1, 0, 3, 2], [5, 5, 6, 6]]).tolist()
+    [0.3333333432674408, 0.0]
+    """
+    a = np.asarray(box_xyxy, dtype=np.float32)
+    b = np.asarray(boxes_xyxy, dtype=np.float32).reshape(-1, 4)
+    inter_w = np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0])
+    inter_h = np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1])
+    overlaps = (inter_w > 0) & (inter_h > 0)
+    inter = np.where(overlaps, inter_w * inter_h, np.float32(0))
+    area_a = (a[2] - a[0]) * (a[3] - a[1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a + area_b - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        iou = np.where(overlaps & (union > 0), inter / union, np.float32(0))
+    return iou.astype(np.float32)

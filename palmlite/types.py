@@ -1,0 +1,168 @@
+"""Frozen value types shared by the stages and returned to users.
+
+Coordinate conventions (the same as MediaPipe's):
+
+===================  ==========================================================================
+space                meaning
+===================  ==========================================================================
+normalized           x / image width, y / image height, origin top-left, x right, y down;
+                     landmark z is in the same scale as x (depth relative to the wrist)
+pixels               x, y in pixels of the input image; z in pixels of width scale
+world                metres, origin near the hand's centre, same axes as the image
+rotation             radians, clockwise on screen (y points down), 0 = hand pointing up
+===================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Roi", "PalmDetection", "Hand", "HandsResult"]
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def _frozen_array(value: npt.ArrayLike, shape: tuple[int, ...], name: str) -> FloatArray:
+    array = np.array(value, dtype=np.float32)  # a private copy, so callers cannot mutate it
+    if array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
+class Roi:
+    """A rotated rectangle in normalized image coordinates (MediaPipe's ``NormalizedRect``).
+
+    ``x_center`` and ``width`` are fractions of the image width, ``y_center`` and ``height``
+    fractions of the image height, ``rotation`` is in radians about the centre. Hand ROIs are
+    square in pixels (``width * W == height * H``), so usually not square in normalized units.
+    """
+
+    x_center: float
+    y_center: float
+    width: float
+    height: float
+    rotation: float = 0.0
+
+    def __post_init__(self) -> None:
+        values = (self.x_center, self.y_center, self.width, self.height, self.rotation)
+        if not all(math.isfinite(float(v)) for v in values):
+            raise ValueError(f"Roi values must be finite, got {values}")
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(
+                f"Roi width and height must be positive, got {self.width}, {self.height}"
+            )
+
+    @classmethod
+    def from_pixels(
+        cls,
+        center: tuple[float, float],
+        size: float | tuple[float, float],
+        rotation: float,
+        image_size: tuple[int, int],
+    ) -> Roi:
+        """Build a ROI from a centre ``(x, y)`` and a side (or ``(width, height)``) in pixels of
+        an image of ``image_size = (width, height)``.
+
+        >>> Roi.from_pixels((50, 25), 20, 0.0, (100, 50))
+        Roi(x_center=0.5, y_center=0.5, width=0.2, height=0.4, rotation=0.0)
+        """
+        image_w, image_h = image_size
+        if isinstance(size, (tuple, list)):
+            size_w, size_h = float(size[0]), float(size[1])
+        else:
+            size_w = size_h = float(size)
+        return cls(
+            center[0] / image_w, center[1] / image_h, size_w / image_w, size_h / image_h, rotation
+        )
+
+    def to_pixels(self, image_size: tuple[int, int]) -> tuple[float, float, float, float, float]:
+        """``(center_x, center_y, width, height, rotation)`` in pixels of ``image_size``."""
+        image_w, image_h = image_size
+        return (
+            self.x_center * image_w,
+            self.y_center * image_h,
+            self.width * image_w,
+            self.height * image_h,
+            self.rotation,
+        )
+
+    def as_array(self) -> FloatArray:
+        """``[x_center, y_center, width, height, rotation]`` as float32."""
+        return np.array(
+            [self.x_center, self.y_center, self.width, self.height, self.rotation],
+            dtype=np.float32,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PalmDetection:
+    """One palm found by the palm detector, in normalized image coordinates.
+
+    ``box_xywh`` is the axis-aligned box ``(xmin, ymin, width, height)``; ``keypoints_xy`` is
+    ``(7, 2)`` float32 in :class:`~palmlite.topology.PalmKeypoint` order.
+    """
+
+    score: float
+    box_xywh: FloatArray
+    keypoints_xy: FloatArray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "box_xywh", _frozen_array(self.box_xywh, (4,), "box_xywh"))
+        object.__setattr__(
+            self, "keypoints_xy", _frozen_array(self.keypoints_xy, (7, 2), "keypoints_xy")
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Hand:
+    """One hand: 21 landmarks in three coordinate spaces, handedness and where it came from.
+
+    - ``landmarks``: ``(21, 3)`` float32, normalized (x / W, y / H, z in width units).
+    - ``landmarks_px``: ``(21, 3)`` float32, pixels (z scaled like x).
+    - ``world_landmarks``: ``(21, 3)`` float32, metres.
+    - ``handedness``: ``"Left"`` or ``"Right"``; see :class:`~palmlite.HandLandmarker` for the
+      convention. ``handedness_score`` is the model's confidence in that label (>= 0.5).
+    - ``presence``: the landmark model's hand-presence probability.
+    - ``roi``: the rotated square region the landmark model saw.
+    - ``palm``: the palm detection that produced ``roi``, or ``None`` when the ROI was given.
+    """
+
+    landmarks: FloatArray
+    landmarks_px: FloatArray
+    world_landmarks: FloatArray
+    handedness: str
+    handedness_score: float
+    presence: float
+    roi: Roi
+    palm: PalmDetection | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("landmarks", "landmarks_px", "world_landmarks"):
+            object.__setattr__(self, name, _frozen_array(getattr(self, name), (21, 3), name))
+        if self.handedness not in ("Left", "Right"):
+            raise ValueError(f"handedness must be 'Left' or 'Right', got {self.handedness!r}")
+
+
+@dataclass(frozen=True)
+class HandsResult:
+    """The hands found in one image, in MediaPipe's order, and the image's ``(width, height)``."""
+
+    hands: tuple[Hand, ...]
+    image_size: tuple[int, int]
+    palms: tuple[PalmDetection, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.hands)
+
+    def __iter__(self) -> Iterator[Hand]:
+        return iter(self.hands)
+
+    def __getitem__(self, index: int) -> Hand:
+        return self.hands[index]
