@@ -41,8 +41,8 @@ def ssd_anchors(spec: AnchorSpec = ANCHORS) -> npt.NDArray[np.float32]:
         centers = (np.arange(grid, dtype=np.float64) + spec.anchor_offset) / grid
         yy, xx = np.meshgrid(centers, centers, indexing="ij")
         per_cell = same * spec.anchors_per_layer
-        xy = np.stack([xx, yy], axis=-1).reshape(grid * grid, 1, 2)
-        xy = np.broadcast_to(xy, (grid * grid, per_cell, 2)).reshape(-1, 2)
+        cells = np.stack([xx, yy], axis=-1).reshape(grid * grid, 1, 2)
+        xy = np.broadcast_to(cells, (grid * grid, per_cell, 2)).reshape(-1, 2)
         blocks.append(np.concatenate([xy, np.ones_like(xy)], axis=1))
         layer += same
     return np.concatenate(blocks).astype(np.float32)

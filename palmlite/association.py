@@ -18,7 +18,7 @@ from .boxes import iou_one_to_many
 from .specs import ASSOCIATION_IOU
 from .types import Roi
 
-__all__ = ["roi_box_xyxy", "associate_rois"]
+__all__ = ["associate_rois", "roi_box_xyxy"]
 
 
 def roi_box_xyxy(roi: Roi) -> np.ndarray:
@@ -45,8 +45,8 @@ def associate_rois(
             box = roi_box_xyxy(roi)
             if boxes:
                 overlap = iou_one_to_many(box, np.stack(boxes)) > np.float32(iou_threshold)
-                kept = [k for k, drop in zip(kept, overlap) if not drop]
-                boxes = [b for b, drop in zip(boxes, overlap) if not drop]
+                kept = [k for k, drop in zip(kept, overlap, strict=False) if not drop]
+                boxes = [b for b, drop in zip(boxes, overlap, strict=False) if not drop]
             kept.append((source, index))
             boxes.append(box)
     return kept

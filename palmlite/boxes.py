@@ -32,4 +32,5 @@ def iou_one_to_many(box_xyxy: npt.ArrayLike, boxes_xyxy: npt.ArrayLike) -> npt.N
     union = area_a + area_b - inter
     with np.errstate(divide="ignore", invalid="ignore"):
         iou = np.where(overlaps & (union > 0), inter / union, np.float32(0))
-    return iou.astype(np.float32)
+    result: npt.NDArray[np.float32] = iou.astype(np.float32)
+    return result

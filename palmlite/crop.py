@@ -25,12 +25,12 @@ from .letterbox import RectPx
 
 __all__ = [
     "Border",
-    "rect_corners",
-    "image_to_crop_matrix",
-    "crop_to_image_matrix",
-    "warp_crop",
     "crop_rect",
+    "crop_to_image_matrix",
+    "image_to_crop_matrix",
+    "rect_corners",
     "to_tensor",
+    "warp_crop",
 ]
 
 _f = np.float32
@@ -107,7 +107,8 @@ def crop_to_image_matrix(rect: RectPx, out_w: int, out_h: int) -> npt.NDArray[np
     det = m[0, 0] * adj[0, 0] + m[0, 1] * adj[1, 0] + m[0, 2] * adj[2, 0]
     if det == 0 or not math.isfinite(det):
         raise ValueError(f"degenerate crop rect {rect}")
-    return adj * (1.0 / det)
+    inverse: npt.NDArray[np.float64] = adj * (1.0 / det)
+    return inverse
 
 
 def warp_crop(
@@ -150,7 +151,7 @@ def warp_crop(
     )
     height, width = image.shape[:2]
     acc = np.zeros((out_h, out_w, image.shape[2]), dtype=np.int64)
-    for (ox, oy), wt in zip(((0, 0), (1, 0), (0, 1), (1, 1)), weights):
+    for (ox, oy), wt in zip(((0, 0), (1, 0), (0, 1), (1, 1)), weights, strict=False):
         px, py = sx + ox, sy + oy
         if border is Border.REPLICATE:
             pixels = image[np.clip(py, 0, height - 1), np.clip(px, 0, width - 1)]
@@ -160,7 +161,8 @@ def warp_crop(
             pixels = np.where(inside[..., None], pixels, 0)
         acc += pixels.astype(np.int64) * (wt * (1 << (_COEF_BITS - 2 * _INTER_BITS)))[..., None]
     out = (acc + (1 << (_COEF_BITS - 1))) >> _COEF_BITS
-    return np.clip(out, 0, 255).astype(np.uint8)
+    result: npt.NDArray[np.uint8] = np.clip(out, 0, 255).astype(np.uint8)
+    return result
 
 
 def crop_rect(
@@ -175,5 +177,5 @@ def to_tensor(crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
 
     PARITY: multiplies by float32(1/255) like OpenCV's ``convertTo``, instead of dividing.
     """
-    tensor = crops.astype(np.float32) * _INV_255
+    tensor: npt.NDArray[np.float32] = crops.astype(np.float32) * _INV_255
     return tensor[None] if tensor.ndim == 3 else tensor

@@ -7,7 +7,7 @@ its subclasses, so a server can tell "my input was wrong" from "the installation
 
 from __future__ import annotations
 
-__all__ = ["PalmliteError", "ModelError", "WeightsNotFoundError", "WeightsCorruptedError"]
+__all__ = ["ModelError", "PalmliteError", "WeightsCorruptedError", "WeightsNotFoundError"]
 
 
 class PalmliteError(Exception):

@@ -29,9 +29,9 @@ def decode_landmarks(
     expected = spec.num_landmarks * 3
     if lm.shape[0] != expected:
         raise ValueError(f"expected {expected} landmark values, got {lm.shape[0]}")
-    lm = lm.reshape(spec.num_landmarks, 3) / np.float32(spec.input_size)
-    lm[:, 2] = lm[:, 2] / np.float32(spec.normalize_z)
-    return lm
+    out: npt.NDArray[np.float32] = lm.reshape(spec.num_landmarks, 3) / np.float32(spec.input_size)
+    out[:, 2] = out[:, 2] / np.float32(spec.normalize_z)
+    return out
 
 
 def handedness_from_score(right_probability: float, mirrored: bool = False) -> tuple[str, float]:

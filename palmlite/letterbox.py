@@ -15,7 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
-    "Padding", "RectPx", "pad_to_aspect", "full_image_rect", "remove_letterbox", "roi_to_rect_px"
+    "Padding",
+    "RectPx",
+    "full_image_rect",
+    "pad_to_aspect",
+    "remove_letterbox",
+    "roi_to_rect_px"
 ]
 
 FloatArray = npt.NDArray[np.float32]
@@ -43,7 +48,8 @@ class RectPx(NamedTuple):
 def full_image_rect(width: int, height: int) -> RectPx:
     """The rect covering a whole ``width x height`` image, unrotated."""
     f = np.float32
-    return RectPx(float(f(0.5) * f(width)), float(f(0.5) * f(height)), float(width), float(height), 0.0)
+    center_x, center_y = float(f(0.5) * f(width)), float(f(0.5) * f(height))
+    return RectPx(center_x, center_y, float(width), float(height), 0.0)
 
 
 def pad_to_aspect(rect: RectPx, out_width: int, out_height: int) -> tuple[RectPx, Padding]:

@@ -38,7 +38,7 @@ class PalmCandidates(NamedTuple):
             np.zeros((0, num_keypoints, 2), np.float32),
         )
 
-    def take(self, index: npt.ArrayLike) -> PalmCandidates:
+    def take(self, index: npt.NDArray[np.bool_] | npt.NDArray[np.intp]) -> PalmCandidates:
         """The candidates at ``index`` (an integer array or a boolean mask), in that order."""
         return PalmCandidates(self.scores[index], self.boxes_xyxy[index], self.keypoints[index])
 

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from .types import Roi
 
-__all__ = ["project_landmarks", "rotate_world_landmarks", "landmarks_to_pixels"]
+__all__ = ["landmarks_to_pixels", "project_landmarks", "rotate_world_landmarks"]
 
 FloatArray = npt.NDArray[np.float32]
 _f = np.float32

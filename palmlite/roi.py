@@ -19,10 +19,10 @@ from .types import Roi
 
 __all__ = [
     "normalize_radians",
+    "roi_from_landmarks",
+    "roi_from_palm",
     "rotation_from_points",
     "transform_rect",
-    "roi_from_palm",
-    "roi_from_landmarks",
 ]
 
 _f = np.float32

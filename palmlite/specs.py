@@ -11,21 +11,21 @@ import math
 from dataclasses import dataclass
 
 __all__ = [
-    "AnchorSpec",
-    "PalmDecodeSpec",
-    "NmsSpec",
-    "RectTransformSpec",
-    "LandmarkDecodeSpec",
     "ANCHORS",
-    "PALM_DECODE",
-    "PALM_NMS",
-    "ROI_FROM_PALM",
-    "ROI_FROM_LANDMARKS",
-    "LANDMARK_DECODE",
     "ASSOCIATION_IOU",
-    "PALM_INPUT_SIZE",
+    "LANDMARK_DECODE",
     "LANDMARK_INPUT_SIZE",
+    "PALM_DECODE",
+    "PALM_INPUT_SIZE",
+    "PALM_NMS",
+    "ROI_FROM_LANDMARKS",
+    "ROI_FROM_PALM",
     "TARGET_ANGLE",
+    "AnchorSpec",
+    "LandmarkDecodeSpec",
+    "NmsSpec",
+    "PalmDecodeSpec",
+    "RectTransformSpec",
 ]
 
 #: Side of the palm detector's square input tensor, in pixels.

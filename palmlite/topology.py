@@ -8,17 +8,17 @@ from __future__ import annotations
 import enum
 
 __all__ = [
-    "HandLandmark",
     "HAND_CONNECTIONS",
-    "HAND_PALM_CONNECTIONS",
-    "HAND_THUMB_CONNECTIONS",
     "HAND_INDEX_FINGER_CONNECTIONS",
     "HAND_MIDDLE_FINGER_CONNECTIONS",
-    "HAND_RING_FINGER_CONNECTIONS",
+    "HAND_PALM_CONNECTIONS",
     "HAND_PINKY_FINGER_CONNECTIONS",
-    "PalmKeypoint",
+    "HAND_RING_FINGER_CONNECTIONS",
+    "HAND_THUMB_CONNECTIONS",
     "NUM_LANDMARKS",
     "ROI_LANDMARKS",
+    "HandLandmark",
+    "PalmKeypoint",
 ]
 
 NUM_LANDMARKS = 21

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Roi", "PalmDetection", "Hand", "HandsResult"]
+__all__ = ["Hand", "HandsResult", "PalmDetection", "Roi"]
 
 FloatArray = npt.NDArray[np.float32]
 

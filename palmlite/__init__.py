@@ -1,0 +1,32 @@
+"""palmlite: MediaPipe Hands in NumPy + ONNX Runtime.
+
+>>> import palmlite
+>>> landmarker = palmlite.HandLandmarker()                       # doctest: +SKIP
+>>> for hand in landmarker.detect("photo.jpg").hands:            # doctest: +SKIP
+...     print(hand.handedness, hand.landmarks_px[palmlite.HandLandmark.INDEX_FINGER_TIP])
+"""
+
+from __future__ import annotations
+
+from .errors import ModelError, PalmliteError, WeightsCorruptedError, WeightsNotFoundError
+from .landmarker import HandLandmarker
+from .topology import HAND_CONNECTIONS, HandLandmark, PalmKeypoint
+from .types import Hand, HandsResult, PalmDetection, Roi
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "HAND_CONNECTIONS",
+    "Hand",
+    "HandLandmark",
+    "HandLandmarker",
+    "HandsResult",
+    "ModelError",
+    "PalmDetection",
+    "PalmKeypoint",
+    "PalmliteError",
+    "Roi",
+    "WeightsCorruptedError",
+    "WeightsNotFoundError",
+    "__version__",
+]
