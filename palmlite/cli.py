@@ -25,7 +25,8 @@ JSON_SCHEMA_VERSION = 1
 
 
 def _rounded(values: Any, digits: int) -> Any:
-    return [[round(float(v), digits) for v in row] for row in values]
+    # "+ 0.0" turns -0.0 into 0.0 so the JSON reads cleanly.
+    return [[round(float(v), digits) + 0.0 for v in row] for row in values]
 
 
 def _hand_to_json(hand: Hand) -> dict[str, Any]:

@@ -12,6 +12,7 @@ Stateless apart from its two model sessions, so one instance can serve many thre
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -86,11 +87,8 @@ class HandLandmarker:
             files.landmark, models.LANDMARK_SIGNATURE, num_threads
         )
         self._anchors = ssd_anchors()
-        self._decode_spec = PALM_DECODE.__class__(
-            num_keypoints=PALM_DECODE.num_keypoints,
-            box_scale=PALM_DECODE.box_scale,
-            score_clip=PALM_DECODE.score_clip,
-            min_score=self.min_detection_confidence,
+        self._decode_spec = dataclasses.replace(
+            PALM_DECODE, min_score=self.min_detection_confidence
         )
 
     def __repr__(self) -> str:

@@ -112,3 +112,25 @@ def test_bit_exact_with_opencv_warp_perspective():
         total += diff.size
         differing += int((diff > 0).sum())
     assert differing <= total * 1e-5, f"{differing} of {total} values differ from OpenCV"
+
+
+def test_rect_corners_bit_exact_with_opencv_box_points():
+    # PARITY: MediaPipe builds cv::RotatedRect with angle float(theta * 180.f / M_PI); the
+    # corners must come out bit-identical, since a 1-ulp change can flip a rounding tie.
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        cx, cy, side, theta = (np.float32(v) for v in
+                               (rng.uniform(-100, 900), rng.uniform(-100, 700),
+                                rng.uniform(5, 900), rng.uniform(-math.pi, math.pi)))
+        angle_deg = np.float32(float(np.float32(theta * np.float32(180))) / math.pi)
+        ref = cv2.boxPoints(((float(cx), float(cy)), (float(side), float(side)), float(angle_deg)))
+        ours = rect_corners(RectPx(float(cx), float(cy), float(side), float(side), float(theta)))
+        np.testing.assert_array_equal(ours, ref)
+
+
+def test_to_tensor_multiplies_by_float32_reciprocal():
+    # PARITY: OpenCV's convertTo scales by float32(1/255); dividing by 255 differs by an ulp
+    # on some values.
+    values = np.arange(256, dtype=np.uint8).reshape(16, 16, 1).repeat(3, axis=2)
+    expected = values.astype(np.float32) * (np.float32(1) / np.float32(255))
+    np.testing.assert_array_equal(to_tensor(values)[0], expected)
