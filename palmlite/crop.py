@@ -140,28 +140,34 @@ def warp_crop(
     fx = np.rint(np.clip((x0 + m[0, 0] * x1) * w, -limit, limit)).astype(np.int64)
     fy = np.rint(np.clip((y0 + m[1, 0] * x1) * w, -limit, limit)).astype(np.int64)
     sx, sy = fx >> _INTER_BITS, fy >> _INTER_BITS
-    ax, ay = fx & (_TAB - 1), fy & (_TAB - 1)
+    ax = (fx & (_TAB - 1)).astype(np.int32)
+    ay = (fy & (_TAB - 1)).astype(np.int32)
     # Products of k/32 fractions are exact in float32, so OpenCV's 15-bit weights are these
-    # integers and always sum to 2**15 (no rounding correction is ever needed).
+    # integers (times 2**5) and always sum to 2**15: no rounding correction is ever needed.
     weights = (
         (_TAB - ax) * (_TAB - ay),
         ax * (_TAB - ay),
         (_TAB - ax) * ay,
         ax * ay,
     )
-    height, width = image.shape[:2]
-    acc = np.zeros((out_h, out_w, image.shape[2]), dtype=np.int64)
-    for (ox, oy), wt in zip(((0, 0), (1, 0), (0, 1), (1, 1)), weights, strict=False):
+    height, width, channels = image.shape
+    # Gather from a flat view when the image allows one without copying (the usual case);
+    # otherwise index in 2-D, which works for any strides.
+    flat = image.reshape(-1, channels) if image.flags.c_contiguous else None
+    # Each weighted sum is below 2**23, so float32 holds it exactly: the fixed-point result
+    # is reproduced bit for bit, at float32 speed.
+    acc = np.zeros((out_h, out_w, channels), dtype=np.float32)
+    for (ox, oy), weight in zip(((0, 0), (1, 0), (0, 1), (1, 1)), weights, strict=True):
         px, py = sx + ox, sy + oy
-        if border is Border.REPLICATE:
-            pixels = image[np.clip(py, 0, height - 1), np.clip(px, 0, width - 1)]
-        else:
-            inside = (px >= 0) & (px < width) & (py >= 0) & (py < height)
-            pixels = image[np.clip(py, 0, height - 1), np.clip(px, 0, width - 1)]
-            pixels = np.where(inside[..., None], pixels, 0)
-        acc += pixels.astype(np.int64) * (wt * (1 << (_COEF_BITS - 2 * _INTER_BITS)))[..., None]
-    out = (acc + (1 << (_COEF_BITS - 1))) >> _COEF_BITS
-    result: npt.NDArray[np.uint8] = np.clip(out, 0, 255).astype(np.uint8)
+        cx = np.clip(px, 0, width - 1)
+        cy = np.clip(py, 0, height - 1)
+        pixels = np.take(flat, cy * width + cx, axis=0) if flat is not None else image[cy, cx]
+        if border is Border.ZERO:
+            weight = np.where((px == cx) & (py == cy), weight, 0)
+        scaled = (weight << (_COEF_BITS - 2 * _INTER_BITS)).astype(np.float32)
+        acc += pixels * scaled[..., None]
+    out = np.floor((acc + np.float32(1 << (_COEF_BITS - 1))) * np.float32(1.0 / (1 << _COEF_BITS)))
+    result: npt.NDArray[np.uint8] = out.astype(np.uint8)  # always within 0..255
     return result
 
 
