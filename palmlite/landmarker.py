@@ -13,7 +13,6 @@ Stateless apart from its two model sessions, so one instance can serve many thre
 from __future__ import annotations
 
 import dataclasses
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +34,6 @@ from .types import Hand, HandsResult, PalmDetection, Roi
 from .weights import ModelVariant, find_weights
 
 __all__ = ["HandLandmarker"]
-
-logger = logging.getLogger(__name__)
 
 
 class HandLandmarker:

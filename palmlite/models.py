@@ -6,7 +6,6 @@ and are safe to call from several threads at once (``InferenceSession.run`` is t
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from .errors import ModelError
 from .specs import LANDMARK_INPUT_SIZE, PALM_INPUT_SIZE
 
 __all__ = ["LANDMARK_SIGNATURE", "PALM_SIGNATURE", "OnnxModel", "Signature"]
-
-logger = logging.getLogger(__name__)
 
 Shape = tuple[int | str | None, ...]
 
