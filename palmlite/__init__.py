@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from .errors import ModelError, PalmliteError, WeightsCorruptedError, WeightsNotFoundError
 from .landmarker import HandLandmarker
+from .smoothing import OneEuroParams
 from .topology import HAND_CONNECTIONS, HandLandmark, PalmKeypoint
+from .tracking import HandTracker, TrackerState, TrackingPhase
 from .types import Hand, HandsResult, PalmDetection, Roi
 
 __version__ = "0.1.0"
@@ -20,12 +22,16 @@ __all__ = [
     "Hand",
     "HandLandmark",
     "HandLandmarker",
+    "HandTracker",
     "HandsResult",
     "ModelError",
+    "OneEuroParams",
     "PalmDetection",
     "PalmKeypoint",
     "PalmliteError",
     "Roi",
+    "TrackerState",
+    "TrackingPhase",
     "WeightsCorruptedError",
     "WeightsNotFoundError",
     "__version__",

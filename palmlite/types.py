@@ -131,7 +131,10 @@ class Hand:
       convention. ``handedness_score`` is the model's confidence in that label (>= 0.5).
     - ``presence``: the landmark model's hand-presence probability.
     - ``roi``: the rotated square region the landmark model saw.
-    - ``palm``: the palm detection that produced ``roi``, or ``None`` when the ROI was given.
+    - ``palm``: the palm detection that produced ``roi``, or ``None`` when the ROI was given
+      or came from tracking.
+    - ``track_id``: set by :class:`~palmlite.HandTracker`: a new id for each newly detected
+      hand, kept while it is tracked, never reused; ``None`` for still images.
     """
 
     landmarks: FloatArray
@@ -142,6 +145,7 @@ class Hand:
     presence: float
     roi: Roi
     palm: PalmDetection | None = None
+    track_id: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("landmarks", "landmarks_px", "world_landmarks"):
