@@ -14,6 +14,7 @@ from .smoothing import OneEuroParams
 from .topology import HAND_CONNECTIONS, HandLandmark, PalmKeypoint
 from .tracking import HandTracker, TrackerState, TrackingPhase
 from .types import Hand, HandsResult, PalmDetection, Roi
+from .video import VideoFrame, read_video
 
 __version__ = "0.1.0"
 
@@ -32,7 +33,9 @@ __all__ = [
     "Roi",
     "TrackerState",
     "TrackingPhase",
+    "VideoFrame",
     "WeightsCorruptedError",
     "WeightsNotFoundError",
     "__version__",
+    "read_video",
 ]
