@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 import palmlite
+from palmlite.roi import roi_from_landmarks
 
 
 @dataclass
@@ -70,3 +71,63 @@ def summarize(rows: list[ImageParity]) -> dict[str, float]:
         "max_world_m": max((r.world_err_m for r in rows), default=0.0),
         "max_score_err": max((r.score_err for r in rows), default=0.0),
     }
+
+
+def _roi(values: dict[str, float]) -> palmlite.Roi:
+    return palmlite.Roi(values["x_center"], values["y_center"], values["width"],
+                        values["height"], values["rotation"])
+
+
+@dataclass
+class VideoParity:
+    """Teacher-forced and free-running comparison of one video run with MediaPipe's."""
+
+    frames: int
+    teacher_err_px: np.ndarray
+    roi_err: float
+    count_equal_frames: int
+    free_err_px: np.ndarray
+    detector_runs_equal: int
+
+
+def video_parity(
+    landmarker: palmlite.HandLandmarker, frames: list[np.ndarray],
+    golden_frames: list[dict[str, Any]],
+) -> VideoParity:
+    """Compare palmlite with one MediaPipe video run (``landmarker.mirrored`` must be True).
+
+    Teacher-forced: every MediaPipe hand's own ROI is given to palmlite's landmark model, and
+    palmlite's ROI-from-landmarks is computed from MediaPipe's landmarks. Free-running: a
+    HandTracker runs over the frames on its own.
+    """
+    teacher, roi_err = [], 0.0
+    for pixels, gold in zip(frames, golden_frames, strict=True):
+        height, width = pixels.shape[:2]
+        scale = np.array([width, height], np.float64)
+        for gold_hand in gold["hands"]:
+            roi = _roi(gold["hand_rects"][gold_hand["roi_index"]])
+            hand = landmarker.landmarks_in_roi(pixels, roi)
+            want = np.asarray(gold_hand["landmarks"], np.float64)[:, :2] * scale
+            teacher.append(np.linalg.norm(hand.landmarks[:, :2] * scale - want, axis=1))
+        for gold_hand, gold_roi in zip(gold["hands"], gold["rois_from_landmarks"], strict=True):
+            ours = roi_from_landmarks(np.asarray(gold_hand["landmarks"], np.float32),
+                                      (width, height))
+            roi_err = max(roi_err, float(np.abs(ours.as_array() - _roi(gold_roi).as_array()).max()))
+    tracker = palmlite.HandTracker(landmarker)
+    equal, free, detector_equal = 0, [], 0
+    for pixels, gold in zip(frames, golden_frames, strict=True):
+        result = tracker.track(pixels, gold["timestamp_ms"])
+        assert tracker.last_plan is not None
+        detector_equal += tracker.last_plan.run_detector == gold["palm_detector_ran"]
+        row = compare_hands("", "", result, gold["hands"])
+        equal += row.count_equal
+        if row.landmark_err_px.size:
+            free.append(row.landmark_err_px)
+    return VideoParity(
+        frames=len(frames),
+        teacher_err_px=np.concatenate(teacher) if teacher else np.zeros(0),
+        roi_err=roi_err,
+        count_equal_frames=equal,
+        free_err_px=np.concatenate(free) if free else np.zeros(0),
+        detector_runs_equal=detector_equal,
+    )

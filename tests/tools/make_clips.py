@@ -28,6 +28,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 
@@ -46,7 +47,9 @@ CLIPS: tuple[ClipSpec, ...] = (
     # 640x360, one open hand reaching toward the camera (mediapipe-samples; Pixabay video).
     ClipSpec("open_hand_reach_40.mp4", "mediapipe_samples/open_hand_reach_640x360.mp4", None),
     # 1280x720, thumbs-up moving toward the camera, motion blur (mediapipe-samples; Pixabay video).
-    ClipSpec("thumb_up_40.mp4", "mediapipe_samples/thumb_up_toward_camera_1280x720.mp4", (640, 360)),
+    ClipSpec(
+        "thumb_up_40.mp4", "mediapipe_samples/thumb_up_toward_camera_1280x720.mp4", (640, 360)
+    ),
 )
 
 FPS = 25
@@ -55,7 +58,7 @@ CODEC = "libx264"
 PIX_FMT = "yuv420p"
 
 
-def decode_rgb_frames(path: Path, max_frames: int | None = None) -> Iterator[np.ndarray]:
+def decode_rgb_frames(path: Path, max_frames: int | None = None) -> Iterator[npt.NDArray[np.uint8]]:
     """Yield the first ``max_frames`` frames of the first video stream as uint8 HxWx3 RGB arrays."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -65,7 +68,9 @@ def decode_rgb_frames(path: Path, max_frames: int | None = None) -> Iterator[np.
             yield np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
 
 
-def resize_bilinear(rgb: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+def resize_bilinear(
+    rgb: npt.NDArray[np.uint8], size: tuple[int, int] | None
+) -> npt.NDArray[np.uint8]:
     """Downscale with Pillow's BILINEAR filter (``size`` is (width, height)); no-op for None."""
     if size is None or (rgb.shape[1], rgb.shape[0]) == size:
         return rgb
@@ -73,7 +78,9 @@ def resize_bilinear(rgb: np.ndarray, size: tuple[int, int] | None) -> np.ndarray
     return np.ascontiguousarray(np.asarray(resized, dtype=np.uint8))
 
 
-def encode_h264(frames: Sequence[np.ndarray], out: Path, fps: int = FPS, crf: int = CRF) -> None:
+def encode_h264(
+    frames: Sequence[npt.NDArray[np.uint8]], out: Path, fps: int = FPS, crf: int = CRF
+) -> None:
     """Encode RGB frames as an H.264 (libx264, yuv420p) MP4 at a constant frame rate."""
     if not frames:
         raise ValueError("no frames to encode")
@@ -99,7 +106,7 @@ def encode_h264(frames: Sequence[np.ndarray], out: Path, fps: int = FPS, crf: in
             container.mux(packet)
 
 
-def frames_sha256(frames: Sequence[np.ndarray]) -> str:
+def frames_sha256(frames: Sequence[npt.NDArray[np.uint8]]) -> str:
     """SHA-256 over the concatenated C-contiguous pixel bytes of all frames."""
     digest = hashlib.sha256()
     for rgb in frames:
