@@ -62,7 +62,11 @@ def recv(stream: IO[bytes], raw: bool = False) -> Any:
 
 
 def worker() -> None:
-    """MediaPipe side: receive images, then answer load/time/quit requests."""
+    """MediaPipe side: receive images, then answer load/time/quit requests.
+
+    A ``time`` request names a stored image by ``index``, or carries a ``shape`` and is
+    followed by that image's raw pixels (used by timing_video.py to stream frames).
+    """
     out = os.fdopen(os.dup(1), "wb")  # private protocol channel; anything else printed
     os.dup2(2, 1)                     # to stdout (e.g. native logs) goes to stderr instead
     inp = sys.stdin.buffer
@@ -78,11 +82,16 @@ def worker() -> None:
         if msg["cmd"] == "load":
             if hands is not None:
                 hands.close()
-            hands = mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=2,
+            hands = mp.solutions.hands.Hands(static_image_mode=msg.get("static", True),
+                                             max_num_hands=msg.get("max_hands", 2),
                                              model_complexity=msg["complexity"])
             send(out, {"ok": True})
         elif msg["cmd"] == "time":
-            image, start = images[msg["index"]], time.perf_counter()
+            if "shape" in msg:
+                image = np.frombuffer(recv(inp, raw=True), np.uint8).reshape(msg["shape"])
+            else:
+                image = images[msg["index"]]
+            start = time.perf_counter()
             result = hands.process(image)
             seconds = time.perf_counter() - start
             send(out, {"s": seconds, "hands": len(result.multi_hand_landmarks or [])})
@@ -93,7 +102,8 @@ def worker() -> None:
 class MediaPipeWorker:
     """Main-process handle on the MediaPipe subprocess."""
 
-    def __init__(self, python: Path, images: list[np.ndarray]) -> None:
+    def __init__(self, python: Path, images: list[np.ndarray] | None = None) -> None:
+        images = images or []
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the worker)
         self.proc = subprocess.Popen([str(python), str(Path(__file__).resolve()), "--worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -121,12 +131,20 @@ class MediaPipeWorker:
         tail = self.log.read().decode(errors="replace")[-3000:]
         sys.exit(f"MediaPipe worker exited (code {self.proc.returncode}). Its stderr ends:\n{tail}")
 
-    def load(self, complexity: int) -> None:
-        self._send({"cmd": "load", "complexity": complexity})
+    def load(self, complexity: int, static: bool = True, max_hands: int = 2) -> None:
+        """(Re)create the worker's Hands instance (fresh state)."""
+        self._send({"cmd": "load", "complexity": complexity, "static": static,
+                    "max_hands": max_hands})
         self._recv()
 
     def time(self, index: int) -> tuple[float, int]:
         self._send({"cmd": "time", "index": index})
+        return (reply := self._recv())["s"], reply["hands"]
+
+    def time_frame(self, image: np.ndarray) -> tuple[float, int]:
+        """Send ``image`` (C-contiguous RGB uint8) and time hands.process on it."""
+        self._send({"cmd": "time", "shape": list(image.shape)})
+        self._send(np.ascontiguousarray(image).tobytes())
         return (reply := self._recv())["s"], reply["hands"]
 
     def close(self) -> None:
