@@ -11,14 +11,25 @@ the earlier of two palm ROIs that overlap too much.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from .boxes import iou_one_to_many
+from .roi import roi_from_palm
 from .specs import ASSOCIATION_IOU
-from .types import Roi
+from .types import PalmDetection, Roi
 
-__all__ = ["associate_rois", "roi_box_xyxy"]
+__all__ = ["RoiCandidate", "associate_rois", "frame_candidates", "roi_box_xyxy"]
+
+
+@dataclass(frozen=True)
+class RoiCandidate:
+    """A ROI to run the landmark model on: from a tracked hand or from a new palm."""
+
+    roi: Roi
+    track_index: int | None = None
+    palm: PalmDetection | None = None
 
 
 def roi_box_xyxy(roi: Roi) -> np.ndarray:
@@ -50,3 +61,22 @@ def associate_rois(
             kept.append((source, index))
             boxes.append(box)
     return kept
+
+
+def frame_candidates(
+    palms: Sequence[PalmDetection],
+    tracked_rois: Sequence[Roi],
+    image_size: tuple[int, int],
+    max_hands: int,
+) -> list[RoiCandidate]:
+    """The ROIs of one frame, in MediaPipe's order: ROIs of the first ``max_hands`` palms
+    associated with the tracked ROIs (none for still images)."""
+    kept = list(palms[:max_hands])
+    palm_rois = [roi_from_palm(p.box_xywh, p.keypoints_xy, image_size) for p in kept]
+    out = []
+    for source, index in associate_rois(palm_rois, tracked_rois):
+        if source == "palm":
+            out.append(RoiCandidate(palm_rois[index], palm=kept[index]))
+        else:
+            out.append(RoiCandidate(tracked_rois[index], track_index=index))
+    return out

@@ -21,14 +21,13 @@ import numpy.typing as npt
 from . import models
 from ._validate import ImageLike, check_positive_int, check_probability, load_image
 from .anchors import ssd_anchors
-from .association import associate_rois
+from .association import frame_candidates
 from .crop import Border, crop_rect, to_tensor
 from .landmark_decode import decode_landmarks, handedness_from_score
 from .letterbox import Padding, full_image_rect, pad_to_aspect, remove_letterbox, roi_to_rect_px
 from .nms import weighted_nms
 from .palm_decode import PalmCandidates, decode_palms
 from .projection import landmarks_to_pixels, project_landmarks, rotate_world_landmarks
-from .roi import roi_from_palm
 from .specs import LANDMARK_INPUT_SIZE, PALM_DECODE, PALM_INPUT_SIZE
 from .types import Hand, HandsResult, PalmDetection, Roi
 from .weights import ModelVariant, find_weights
@@ -107,13 +106,12 @@ class HandLandmarker:
         pixels = load_image(image)
         image_size = (int(pixels.shape[1]), int(pixels.shape[0]))
         palms = self._detect_palms(pixels)[: self.max_hands]
-        rois = [roi_from_palm(p.box_xywh, p.keypoints_xy, image_size) for p in palms]
         hands = []
-        for _, index in associate_rois(rois):
-            hand = self._landmarks(pixels, rois[index], palms[index])
+        for candidate in frame_candidates(palms, (), image_size, self.max_hands):
+            hand = self._landmarks(pixels, candidate.roi, candidate.palm)
             if hand.presence > self.min_presence_confidence:
                 hands.append(hand)
-        return HandsResult(hands=tuple(hands), image_size=image_size, palms=tuple(palms))
+        return HandsResult(hands=tuple(hands), image_size=image_size, palms=palms)
 
     def detect_palms(self, image: ImageLike) -> tuple[PalmDetection, ...]:
         """Run the palm detector only: every palm scoring at least ``min_detection_confidence``

@@ -40,10 +40,10 @@ from typing import Any
 import numpy as np
 
 from ._validate import ImageLike, check_positive_int, load_image
-from .association import associate_rois
+from .association import RoiCandidate, frame_candidates
 from .landmark_decode import handedness_from_score
 from .landmarker import HandLandmarker
-from .roi import roi_from_landmarks, roi_from_palm
+from .roi import roi_from_landmarks
 from .smoothing import (
     LANDMARK_ONE_EURO,
     WORLD_ONE_EURO,
@@ -200,15 +200,6 @@ class FramePlan:
     run_detector: bool
 
 
-@dataclass(frozen=True)
-class RoiCandidate:
-    """A ROI to run the landmark model on: from a tracked hand or from a new palm."""
-
-    roi: Roi
-    track_index: int | None = None
-    palm: PalmDetection | None = None
-
-
 def phase_of(num_tracked: int, max_hands: int) -> TrackingPhase:
     """The phase for ``num_tracked`` hands tracked out of ``max_hands``."""
     if num_tracked == 0:
@@ -238,16 +229,7 @@ def frame_rois(
     """The ROIs of this frame: ROIs of the first ``max_hands`` palms associated with the tracked
     ROIs (a tracked ROI replaces a palm ROI it overlaps; palm ROIs first), in MediaPipe's order.
     """
-    kept_palms = list(palms[:max_hands])
-    palm_rois = [roi_from_palm(p.box_xywh, p.keypoints_xy, image_size) for p in kept_palms]
-    tracked = [t.roi for t in state.tracks]
-    out = []
-    for source, index in associate_rois(palm_rois, tracked):
-        if source == "palm":
-            out.append(RoiCandidate(palm_rois[index], palm=kept_palms[index]))
-        else:
-            out.append(RoiCandidate(tracked[index], track_index=index))
-    return out
+    return frame_candidates(palms, [t.roi for t in state.tracks], image_size, max_hands)
 
 
 def _right_probability(hand: Hand, mirrored: bool) -> float:
