@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+# ``import palmlite as mp`` gives ``mp.solutions.hands`` like MediaPipe's legacy package.
+from . import solutions
 from .errors import ModelError, PalmliteError, WeightsCorruptedError, WeightsNotFoundError
 from .landmarker import HandLandmarker
 from .smoothing import OneEuroParams
@@ -38,4 +40,5 @@ __all__ = [
     "WeightsNotFoundError",
     "__version__",
     "read_video",
+    "solutions",
 ]

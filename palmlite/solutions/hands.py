@@ -1,0 +1,158 @@
+"""``palmlite.solutions.hands``: MediaPipe's removed legacy ``mp.solutions.hands``, on palmlite.
+
+A script written for the legacy API runs with one changed import::
+
+    import palmlite as mp          # was: import mediapipe as mp
+    mp_hands = mp.solutions.hands
+    with mp_hands.Hands(static_image_mode=True, max_num_hands=2) as hands:
+        results = hands.process(rgb_image)
+
+``Hands`` is a thin adapter over :class:`palmlite.HandLandmarker` (static mode) and
+:class:`palmlite.HandTracker` (video mode) with the legacy option names and result shapes;
+there is no second pipeline. Like MediaPipe's, the handedness labels assume a mirrored (selfie)
+image: flip a normal photo horizontally first, or use the native API with ``mirrored=False``.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Literal
+
+from .._validate import ImageLike, check_positive_int, check_probability
+from ..landmarker import HandLandmarker
+from ..topology import HAND_CONNECTIONS, HandLandmark
+from ..tracking import HandTracker
+from ..types import Hand, HandsResult
+from ._messages import (
+    Classification,
+    ClassificationList,
+    Landmark,
+    LandmarkList,
+    NormalizedLandmark,
+    NormalizedLandmarkList,
+    SolutionOutputs,
+)
+
+__all__ = ["HAND_CONNECTIONS", "HandLandmark", "Hands", "SolutionOutputs"]
+
+#: MediaPipe's handedness label map: the ``Classification.index`` of each label.
+_LABEL_INDEX = {"Left": 0, "Right": 1}
+
+
+class Hands:
+    """Find and track hands, with the options and results of MediaPipe legacy ``Hands``.
+
+    Args:
+        static_image_mode: ``True``: every image is independent (the palm detector runs on
+            each). ``False``: images are consecutive video frames and hands found in one frame
+            are tracked into the next, running the detector only while fewer than
+            ``max_num_hands`` hands are tracked.
+        max_num_hands: at most this many hands.
+        model_complexity: 0 (lite) or 1 (full); picks both the palm and the landmark model.
+        min_detection_confidence: palm detector score threshold.
+        min_tracking_confidence: the landmark model's hand-presence threshold, in both modes:
+            a hand at or below it is not reported (and in video mode, no longer tracked).
+    """
+
+    def __init__(
+        self,
+        static_image_mode: bool = False,
+        max_num_hands: int = 2,
+        model_complexity: int = 1,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        if model_complexity not in (0, 1) or isinstance(model_complexity, bool):
+            raise ValueError(f"model_complexity must be 0 or 1, got {model_complexity!r}")
+        model: Literal["lite", "full"] = "lite" if model_complexity == 0 else "full"
+        self.static_image_mode = bool(static_image_mode)
+        self._landmarker: HandLandmarker | None = HandLandmarker(
+            max_hands=check_positive_int("max_num_hands", max_num_hands),
+            model=model,
+            min_detection_confidence=check_probability(
+                "min_detection_confidence", min_detection_confidence
+            ),
+            min_presence_confidence=check_probability(
+                "min_tracking_confidence", min_tracking_confidence
+            ),
+            # PARITY: the legacy solution labels handedness as if the image were mirrored.
+            mirrored=True,
+        )
+        self._tracker: HandTracker | None = (
+            None if self.static_image_mode else HandTracker(self._landmarker)
+        )
+
+    def process(self, image: ImageLike) -> SolutionOutputs:
+        """Find hands in an ``(H, W, 3)`` uint8 RGB image (a ``PIL.Image`` or a path work too).
+
+        In video mode (``static_image_mode=False``) consecutive calls are consecutive frames.
+        Returns ``SolutionOutputs`` whose three fields are ``None`` when no hand is found.
+        Raises ``ValueError`` for an image that is not 3-channel uint8, or after ``close()``.
+        """
+        if self._landmarker is None:
+            raise ValueError("this Hands object is closed")
+        if self._tracker is not None:
+            result = self._tracker.track(image)
+        else:
+            result = self._landmarker.detect(image)
+        return to_solution_outputs(result)
+
+    def reset(self) -> None:
+        """Forget the tracked hands (video mode); the next frame runs the palm detector."""
+        if self._tracker is not None:
+            self._tracker.reset()
+
+    def close(self) -> None:
+        """Release the model sessions. ``process`` afterwards raises ``ValueError``.
+
+        DEVIATION: closing twice is allowed (MediaPipe raises ``ValueError``), so an explicit
+        ``close()`` inside a ``with`` block does not make the block's exit fail.
+        """
+        self._landmarker = None
+        self._tracker = None
+
+    def __enter__(self) -> Hands:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _landmark_list(hand: Hand) -> NormalizedLandmarkList:
+    return NormalizedLandmarkList(
+        landmark=[NormalizedLandmark(x=x, y=y, z=z) for x, y, z in hand.landmarks.tolist()]
+    )
+
+
+def _world_landmark_list(hand: Hand) -> LandmarkList:
+    return LandmarkList(
+        landmark=[Landmark(x=x, y=y, z=z) for x, y, z in hand.world_landmarks.tolist()]
+    )
+
+
+def _classification_list(hand: Hand) -> ClassificationList:
+    return ClassificationList(
+        classification=[
+            Classification(
+                index=_LABEL_INDEX[hand.handedness],
+                score=hand.handedness_score,
+                label=hand.handedness,
+            )
+        ]
+    )
+
+
+def to_solution_outputs(result: HandsResult) -> SolutionOutputs:
+    """Convert a native result to the legacy shapes (all ``None`` when there is no hand)."""
+    if not result.hands:
+        return SolutionOutputs(None, None, None)
+    return SolutionOutputs(
+        multi_hand_landmarks=[_landmark_list(h) for h in result.hands],
+        multi_hand_world_landmarks=[_world_landmark_list(h) for h in result.hands],
+        multi_handedness=[_classification_list(h) for h in result.hands],
+    )
