@@ -13,10 +13,13 @@ Stateless apart from its two model sessions, so one instance can serve many thre
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
 from . import models
 from ._validate import ImageLike, check_positive_int, check_probability, load_image
@@ -33,6 +36,10 @@ from .types import Hand, HandsResult, PalmDetection, Roi
 from .weights import ModelVariant, find_weights
 
 __all__ = ["HandLandmarker"]
+
+#: detect_batch feeds the models at most this many frames per call, so the input tensors stay
+#: small (16 palm inputs are 7 MB) however many images the caller passes.
+_MAX_BATCH = 16
 
 
 class HandLandmarker:
@@ -103,21 +110,40 @@ class HandLandmarker:
         ``image`` is an ``(H, W, 3)`` uint8 RGB array, a ``PIL.Image`` (any mode; converted to
         RGB) or a path. Hands come in MediaPipe's order. No hand gives an empty result.
         """
-        pixels = load_image(image)
-        image_size = (int(pixels.shape[1]), int(pixels.shape[0]))
-        palms = self._detect_palms(pixels)[: self.max_hands]
-        hands = []
-        for candidate in frame_candidates(palms, (), image_size, self.max_hands):
-            hand = self._landmarks(pixels, candidate.roi, candidate.palm)
-            if hand.presence > self.min_presence_confidence:
-                hands.append(hand)
-        return HandsResult(hands=tuple(hands), image_size=image_size, palms=palms)
+        return self._detect_frames([load_image(image)])[0]
+
+    def detect_batch(self, images: Iterable[ImageLike]) -> list[HandsResult]:
+        """:meth:`detect` on many images at once, for throughput: the palm model runs on
+        batches of frames and the landmark model on all hand crops of a batch in one call.
+
+        ``images`` is a sequence of anything :meth:`detect` takes (sizes may differ) or an
+        ``(N, H, W, 3)`` uint8 array. Returns one result per image, in order, equal to
+        calling :meth:`detect` on each. An invalid image raises before any model runs, naming
+        its index.
+        """
+        if isinstance(images, (str, os.PathLike, Image.Image)) or (
+            isinstance(images, np.ndarray) and images.ndim != 4
+        ):
+            raise TypeError(
+                "detect_batch takes a sequence of images or an (N, H, W, 3) array; "
+                "for a single image use detect()"
+            )
+        frames = []
+        for index, image in enumerate(images):
+            try:
+                frames.append(load_image(image))
+            except (TypeError, ValueError, FileNotFoundError) as exc:
+                raise type(exc)(f"images[{index}]: {exc}") from exc
+        results: list[HandsResult] = []
+        for start in range(0, len(frames), _MAX_BATCH):
+            results += self._detect_frames(frames[start : start + _MAX_BATCH])
+        return results
 
     def detect_palms(self, image: ImageLike) -> tuple[PalmDetection, ...]:
         """Run the palm detector only: every palm scoring at least ``min_detection_confidence``
         after weighted NMS, best first, in normalized image coordinates (not clipped to
         ``max_hands``)."""
-        return self._detect_palms(load_image(image))
+        return self._detect_palms([load_image(image)])[0]
 
     def landmarks_in_roi(self, image: ImageLike, roi: Roi) -> Hand:
         """Run the landmark model on a caller-given region of ``image``.
@@ -125,45 +151,96 @@ class HandLandmarker:
         The returned hand is not filtered: compare ``hand.presence`` with your own threshold.
         A ROI that is not square in pixels is padded to a square, like MediaPipe does.
         """
-        if not isinstance(roi, Roi):
-            raise TypeError(f"roi must be a palmlite.Roi, got {type(roi).__name__}")
-        return self._landmarks(load_image(image), roi, None)
+        return self.landmarks_in_rois(image, [roi])[0]
+
+    def landmarks_in_rois(self, image: ImageLike, rois: Sequence[Roi]) -> list[Hand]:
+        """:meth:`landmarks_in_roi` for several regions of one image, in one model call."""
+        for roi in rois:
+            if not isinstance(roi, Roi):
+                raise TypeError(f"roi must be a palmlite.Roi, got {type(roi).__name__}")
+        pixels = load_image(image)
+        return self._hands([(pixels, roi, None) for roi in rois])
 
     # -- stages -------------------------------------------------------------------------------
 
-    def _detect_palms(self, pixels: npt.NDArray[np.uint8]) -> tuple[PalmDetection, ...]:
-        height, width = pixels.shape[:2]
-        rect, padding = pad_to_aspect(full_image_rect(width, height), PALM_INPUT_SIZE,
-                                      PALM_INPUT_SIZE)
-        crop = crop_rect(pixels, rect, PALM_INPUT_SIZE, Border.ZERO)
-        regressors, logits = self._palm_model.run(to_tensor(crop))
-        candidates = decode_palms(regressors[0], logits[0], self._anchors, self._decode_spec)
-        merged = weighted_nms(candidates)
-        return _palms_from_candidates(merged, padding)
+    def _detect_frames(self, frames: list[npt.NDArray[np.uint8]]) -> list[HandsResult]:
+        """The static graph on a batch of validated frames: palms, then every frame's ROIs."""
+        all_palms = self._detect_palms(frames)
+        jobs: list[tuple[int, Roi, PalmDetection | None]] = []
+        for index, (pixels, palms) in enumerate(zip(frames, all_palms, strict=True)):
+            size = (int(pixels.shape[1]), int(pixels.shape[0]))
+            for candidate in frame_candidates(palms[: self.max_hands], (), size, self.max_hands):
+                jobs.append((index, candidate.roi, candidate.palm))
+        hands = self._hands([(frames[i], roi, palm) for i, roi, palm in jobs])
+        kept: list[list[Hand]] = [[] for _ in frames]
+        for (index, _, _), hand in zip(jobs, hands, strict=True):
+            if hand.presence > self.min_presence_confidence:
+                kept[index].append(hand)
+        return [
+            HandsResult(hands=tuple(found), image_size=(int(p.shape[1]), int(p.shape[0])),
+                        palms=palms[: self.max_hands])
+            for p, palms, found in zip(frames, all_palms, kept, strict=True)
+        ]
 
-    def _landmarks(self, pixels: npt.NDArray[np.uint8], roi: Roi,
-                   palm: PalmDetection | None) -> Hand:
-        height, width = pixels.shape[:2]
-        image_size = (int(width), int(height))
-        rect = roi_to_rect_px(
-            (roi.x_center, roi.y_center, roi.width, roi.height, roi.rotation), image_size
-        )
-        padded, padding = pad_to_aspect(rect, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)
-        crop = crop_rect(pixels, padded, LANDMARK_INPUT_SIZE, Border.REPLICATE)
-        raw_landmarks, presence, handedness, world = self._landmark_model.run(to_tensor(crop))
-        crop_landmarks = remove_letterbox(decode_landmarks(raw_landmarks[0]), padding)
-        landmarks = project_landmarks(crop_landmarks, roi)
-        label, score = handedness_from_score(float(handedness.reshape(-1)[0]), self.mirrored)
-        return Hand(
-            landmarks=landmarks,
-            landmarks_px=landmarks_to_pixels(landmarks, image_size),
-            world_landmarks=rotate_world_landmarks(world[0], roi.rotation),
-            handedness=label,
-            handedness_score=score,
-            presence=float(presence.reshape(-1)[0]),
-            roi=roi,
-            palm=palm,
-        )
+    def _detect_palms(
+        self, frames: list[npt.NDArray[np.uint8]]
+    ) -> list[tuple[PalmDetection, ...]]:
+        """Palm detector on each frame (one model call for the batch)."""
+        if not frames:
+            return []
+        crops, paddings = [], []
+        for pixels in frames:
+            height, width = pixels.shape[:2]
+            rect, padding = pad_to_aspect(full_image_rect(width, height), PALM_INPUT_SIZE,
+                                          PALM_INPUT_SIZE)
+            crops.append(crop_rect(pixels, rect, PALM_INPUT_SIZE, Border.ZERO))
+            paddings.append(padding)
+        regressors, logits = self._palm_model.run(to_tensor(np.stack(crops)))
+        out = []
+        for row, padding in enumerate(paddings):
+            candidates = decode_palms(regressors[row], logits[row], self._anchors,
+                                      self._decode_spec)
+            out.append(_palms_from_candidates(weighted_nms(candidates), padding))
+        return out
+
+    def _hands(
+        self, jobs: Sequence[tuple[npt.NDArray[np.uint8], Roi, PalmDetection | None]]
+    ) -> list[Hand]:
+        """Landmark model on each (image, roi) job, all crops in one model call."""
+        if not jobs:
+            return []
+        crops, paddings = [], []
+        for pixels, roi, _ in jobs:
+            rect = roi_to_rect_px(
+                (roi.x_center, roi.y_center, roi.width, roi.height, roi.rotation), _size(pixels)
+            )
+            padded, padding = pad_to_aspect(rect, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)
+            crops.append(crop_rect(pixels, padded, LANDMARK_INPUT_SIZE, Border.REPLICATE))
+            paddings.append(padding)
+        raw, presence, handedness, world = self._landmark_model.run(to_tensor(np.stack(crops)))
+        hands = []
+        for row, ((pixels, roi, palm), padding) in enumerate(zip(jobs, paddings, strict=True)):
+            image_size = _size(pixels)
+            landmarks = project_landmarks(
+                remove_letterbox(decode_landmarks(raw[row]), padding), roi
+            )
+            label, score = handedness_from_score(float(handedness[row].reshape(-1)[0]),
+                                                 self.mirrored)
+            hands.append(Hand(
+                landmarks=landmarks,
+                landmarks_px=landmarks_to_pixels(landmarks, image_size),
+                world_landmarks=rotate_world_landmarks(world[row], roi.rotation),
+                handedness=label,
+                handedness_score=score,
+                presence=float(presence[row].reshape(-1)[0]),
+                roi=roi,
+                palm=palm,
+            ))
+        return hands
+
+
+def _size(pixels: npt.NDArray[np.uint8]) -> tuple[int, int]:
+    return int(pixels.shape[1]), int(pixels.shape[0])
 
 
 def _palms_from_candidates(

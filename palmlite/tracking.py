@@ -400,7 +400,7 @@ class HandTracker:
             plan = plan_frame(state, self.config)
             palms = self.landmarker.detect_palms(pixels) if plan.run_detector else ()
             candidates = frame_rois(palms, state, image_size, self.config.max_hands)
-            hands = [self.landmarker.landmarks_in_roi(pixels, c.roi) for c in candidates]
+            hands = self.landmarker.landmarks_in_rois(pixels, [c.roi for c in candidates])
             new_state, reported = update_tracks(
                 state, candidates, hands, image_size, timestamp, plan.run_detector, self.config,
                 self.landmarker.min_presence_confidence, self.landmarker.mirrored,
