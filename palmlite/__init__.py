@@ -10,6 +10,7 @@ from __future__ import annotations
 
 # ``import palmlite as mp`` gives ``mp.solutions.hands`` like MediaPipe's legacy package.
 from . import solutions
+from .draw import draw
 from .errors import ModelError, PalmliteError, WeightsCorruptedError, WeightsNotFoundError
 from .landmarker import HandLandmarker
 from .smoothing import OneEuroParams
@@ -39,6 +40,7 @@ __all__ = [
     "WeightsCorruptedError",
     "WeightsNotFoundError",
     "__version__",
+    "draw",
     "read_video",
     "solutions",
 ]
