@@ -11,7 +11,19 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-__all__ = ["ImageLike", "check_positive_int", "check_probability", "load_image"]
+from .crop import crop_to_image_matrix
+from .letterbox import pad_to_aspect, roi_to_rect_px
+from .specs import LANDMARK_INPUT_SIZE
+from .types import Roi
+
+__all__ = [
+    "ImageLike",
+    "check_bool",
+    "check_positive_int",
+    "check_probability",
+    "load_image",
+    "roi_crop_problem",
+]
 
 #: What the public API accepts as an image.
 ImageLike: TypeAlias = "npt.NDArray[np.uint8] | Image.Image | str | os.PathLike[str]"
@@ -29,7 +41,13 @@ def load_image(image: object) -> npt.NDArray[np.uint8]:
     Accepts an ndarray of that shape and dtype, a ``PIL.Image`` in any mode, or a path.
     """
     if isinstance(image, (str, os.PathLike)):
+        if not os.fspath(image):
+            # Path("") is ".", the current directory: say what really came.
+            raise FileNotFoundError("image path is empty")
         path = Path(image)
+        if path.is_dir():
+            # Still FileNotFoundError (what callers catch for a bad path), but say why.
+            raise FileNotFoundError(f"image path is a directory, not a file: {path}")
         if not path.is_file():
             raise FileNotFoundError(f"image file not found: {path}")
         try:
@@ -61,6 +79,11 @@ def load_image(image: object) -> npt.NDArray[np.uint8]:
                 " (float images are refused: convert with"
                 " (image * 255).round().astype(np.uint8))"
             )
+        elif array.dtype == np.bool_:
+            hint = " (a mask? convert with image.astype(np.uint8) * 255)"
+        elif np.issubdtype(array.dtype, np.integer):
+            # Silently wrapping or clipping 16-bit or signed values would hide the mistake.
+            hint = " (scale the values to 0..255 yourself, then .astype(np.uint8))"
         raise ValueError(f"expected dtype uint8, got {array.dtype}{hint}")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise ValueError(f"image is empty: shape {array.shape}")
@@ -84,3 +107,76 @@ def check_positive_int(name: str, value: object) -> int:
     if value < 1:
         raise ValueError(f"{name} must be >= 1, got {value!r}")
     return int(value)
+
+
+def check_bool(name: str, value: object) -> bool:
+    """``value`` as a bool; ``TypeError`` for anything but a bool (NumPy's too) or 0 / 1.
+
+    ``bool("no")`` is ``True``: a flag given as a string must not silently switch on.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def roi_crop_problem(roi: Roi, image_size: tuple[int, int]) -> str | None:
+    """Why the landmark model's crop of ``roi`` in an image of ``image_size = (W, H)`` cannot
+    be computed, or ``None`` when it can.
+
+    A :class:`~palmlite.Roi` is finite with a positive size, but the crop runs in float32 pixels
+    (like MediaPipe's): values beyond float32's range overflow, a size that vanishes next to the
+    centre's magnitude makes the crop's corners coincide (a singular perspective matrix), and a
+    ROI so thin that padding it to a square leaves no room for it divides by zero when the
+    landmarks are mapped back. A quick test accepts every ordinary ROI; the others go through
+    the crop's own steps, so the answer is exact.
+    """
+    if _clearly_croppable(roi, image_size):
+        return None
+    return _crop_problem(roi, image_size)
+
+
+def _clearly_croppable(roi: Roi, image_size: tuple[int, int]) -> bool:
+    """A sufficient condition, in a microsecond (the exact test takes ~80 us, run per ROI and
+    frame): both sides at least 1e-4 of the largest magnitude involved (thousands of float32
+    steps, so the corners are distinct and the padding scale is >= 1e-4), everything far
+    below float32's range, and a rotation float32 keeps finite."""
+    image_w, image_h = image_size
+    cx, cy = roi.x_center * image_w, roi.y_center * image_h
+    w, h = roi.width * image_w, roi.height * image_h
+    scale = max(abs(cx), abs(cy), w, h, 1.0)
+    return scale < 1e30 and min(w, h) >= 1e-4 * scale and abs(roi.rotation) < 1e6
+
+
+def _crop_problem(roi: Roi, image_size: tuple[int, int]) -> str | None:
+    """The exact test behind :func:`roi_crop_problem`."""
+    values = (roi.x_center, roi.y_center, roi.width, roi.height, roi.rotation)
+    with np.errstate(all="ignore"):  # overflow is what this function detects
+        rect = roi_to_rect_px(values, image_size)
+        f = np.float32
+        if not all(math.isfinite(float(f(v))) for v in rect):
+            return (
+                f"in pixels it is centre ({rect.center_x:.3g}, {rect.center_y:.3g}), size "
+                f"{rect.width:.3g} x {rect.height:.3g}, rotation {roi.rotation:.3g}, "
+                "beyond float32's range"
+            )
+        padded, padding = pad_to_aspect(rect, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)
+        sx = f(1) - f(padding.left) - f(padding.right)
+        sy = f(1) - f(padding.top) - f(padding.bottom)
+        if not (sx > 0 and sy > 0 and math.isfinite(padded.width)
+                and math.isfinite(padded.height)):
+            return (
+                f"its pixel size {rect.width:.3g} x {rect.height:.3g} is too far from square "
+                "to pad to the model's square input"
+            )
+        try:
+            matrix = crop_to_image_matrix(padded, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)
+        except ValueError:  # np.linalg.LinAlgError is a ValueError
+            matrix = None
+        if matrix is None or not np.isfinite(matrix).all():
+            return (
+                f"its pixel size {rect.width:.3g} x {rect.height:.3g} is too small for float32 "
+                f"at its centre ({rect.center_x:.3g}, {rect.center_y:.3g})"
+            )
+    return None

@@ -22,7 +22,14 @@ import numpy.typing as npt
 from PIL import Image
 
 from . import models
-from ._validate import ImageLike, check_positive_int, check_probability, load_image
+from ._validate import (
+    ImageLike,
+    check_bool,
+    check_positive_int,
+    check_probability,
+    load_image,
+    roi_crop_problem,
+)
 from .anchors import ssd_anchors
 from .association import frame_candidates
 from .crop import Border, crop_rect, to_tensor
@@ -80,7 +87,7 @@ class HandLandmarker:
         self.min_presence_confidence = check_probability(
             "min_presence_confidence", min_presence_confidence
         )
-        self.mirrored = bool(mirrored)
+        self.mirrored = check_bool("mirrored", mirrored)
         if num_threads is not None:
             check_positive_int("num_threads", num_threads)
         self.num_threads = num_threads
@@ -123,10 +130,10 @@ class HandLandmarker:
         """
         if isinstance(images, (str, os.PathLike, Image.Image)) or (
             isinstance(images, np.ndarray) and images.ndim != 4
-        ):
+        ) or not isinstance(images, Iterable):
             raise TypeError(
                 "detect_batch takes a sequence of images or an (N, H, W, 3) array; "
-                "for a single image use detect()"
+                f"for a single image use detect(); got {type(images).__name__}"
             )
         frames = []
         for index, image in enumerate(images):
@@ -154,11 +161,28 @@ class HandLandmarker:
         return self.landmarks_in_rois(image, [roi])[0]
 
     def landmarks_in_rois(self, image: ImageLike, rois: Sequence[Roi]) -> list[Hand]:
-        """:meth:`landmarks_in_roi` for several regions of one image, in one model call."""
+        """:meth:`landmarks_in_roi` for several regions of one image, in one model call.
+
+        Raises ``ValueError`` for a ROI whose crop cannot be computed in float32 pixels of
+        this image (see :func:`palmlite._validate.roi_crop_problem`).
+        """
+        if isinstance(rois, Roi) or not isinstance(rois, Iterable):
+            raise TypeError(
+                "rois must be a sequence of palmlite.Roi (for one ROI use landmarks_in_roi), "
+                f"got {type(rois).__name__}"
+            )
+        rois = list(rois)
         for roi in rois:
             if not isinstance(roi, Roi):
                 raise TypeError(f"roi must be a palmlite.Roi, got {type(roi).__name__}")
         pixels = load_image(image)
+        for index, roi in enumerate(rois):
+            problem = roi_crop_problem(roi, _size(pixels))
+            if problem is not None:
+                raise ValueError(
+                    f"rois[{index}] = {roi} cannot be cropped from a "
+                    f"{pixels.shape[1]}x{pixels.shape[0]} image: {problem}"
+                )
         return self._hands([(pixels, roi, None) for roi in rois])
 
     # -- stages -------------------------------------------------------------------------------
@@ -170,7 +194,10 @@ class HandLandmarker:
         for index, (pixels, palms) in enumerate(zip(frames, all_palms, strict=True)):
             size = (int(pixels.shape[1]), int(pixels.shape[0]))
             for candidate in frame_candidates(palms[: self.max_hands], (), size, self.max_hands):
-                jobs.append((index, candidate.roi, candidate.palm))
+                # RELIABILITY: a finite palm can still give a ROI too small to crop in float32
+                # (a near-zero box far from the origin); it cannot hold a hand: skip it.
+                if roi_crop_problem(candidate.roi, size) is None:
+                    jobs.append((index, candidate.roi, candidate.palm))
         hands = self._hands([(frames[i], roi, palm) for i, roi, palm in jobs])
         kept: list[list[Hand]] = [[] for _ in frames]
         for (index, _, _), hand in zip(jobs, hands, strict=True):
@@ -198,8 +225,8 @@ class HandLandmarker:
         regressors, logits = self._palm_model.run(to_tensor(np.stack(crops)))
         out = []
         for row, padding in enumerate(paddings):
-            candidates = decode_palms(regressors[row], logits[row], self._anchors,
-                                      self._decode_spec)
+            candidates = _usable_palms(decode_palms(regressors[row], logits[row],
+                                                    self._anchors, self._decode_spec))
             out.append(_palms_from_candidates(weighted_nms(candidates), padding))
         return out
 
@@ -221,18 +248,34 @@ class HandLandmarker:
         hands = []
         for row, ((pixels, roi, palm), padding) in enumerate(zip(jobs, paddings, strict=True)):
             image_size = _size(pixels)
-            landmarks = project_landmarks(
-                remove_letterbox(decode_landmarks(raw[row]), padding), roi
-            )
-            label, score = handedness_from_score(float(handedness[row].reshape(-1)[0]),
-                                                 self.mirrored)
+            # Non-finite values are caught below instead of warned about on the way.
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                landmarks = project_landmarks(
+                    remove_letterbox(decode_landmarks(raw[row]), padding), roi
+                )
+                landmarks_px = landmarks_to_pixels(landmarks, image_size)
+                world_landmarks = rotate_world_landmarks(world[row], roi.rotation)
+            right = float(handedness[row].reshape(-1)[0])
+            hand_presence = float(presence[row].reshape(-1)[0])
+            # RELIABILITY: a NaN or inf anywhere in the model's output for a crop (or from
+            # projecting it) means the row is unusable: report it as "no hand here" (presence
+            # 0, which every presence gate drops) with finite placeholder values, so NaN never
+            # reaches a caller, the tracker's next ROI or the JSON output.
+            if not (np.isfinite(landmarks_px).all() and np.isfinite(world_landmarks).all()
+                    and np.isfinite(landmarks).all() and np.isfinite([right, hand_presence]).all()):
+                landmarks = np.zeros((21, 3), np.float32)
+                landmarks[:, :2] = (roi.x_center, roi.y_center)
+                landmarks_px = landmarks_to_pixels(landmarks, image_size)
+                world_landmarks = np.zeros((21, 3), np.float32)
+                right, hand_presence = 0.5, 0.0
+            label, score = handedness_from_score(right, self.mirrored)
             hands.append(Hand(
                 landmarks=landmarks,
-                landmarks_px=landmarks_to_pixels(landmarks, image_size),
-                world_landmarks=rotate_world_landmarks(world[row], roi.rotation),
+                landmarks_px=landmarks_px,
+                world_landmarks=world_landmarks,
                 handedness=label,
                 handedness_score=score,
-                presence=float(presence[row].reshape(-1)[0]),
+                presence=hand_presence,
                 roi=roi,
                 palm=palm,
             ))
@@ -241,6 +284,21 @@ class HandLandmarker:
 
 def _size(pixels: npt.NDArray[np.uint8]) -> tuple[int, int]:
     return int(pixels.shape[1]), int(pixels.shape[0])
+
+
+def _usable_palms(candidates: PalmCandidates) -> PalmCandidates:
+    """RELIABILITY: the decoded palms with finite scores, boxes and keypoints and a box of
+    positive size. A NaN or inf regressor would otherwise reach weighted NMS and the ROI, and a
+    zero-size box gives a zero-size ROI; such a palm is dropped like one below threshold."""
+    boxes = candidates.boxes_xyxy
+    ok = (
+        np.isfinite(candidates.scores)
+        & np.isfinite(boxes).all(axis=1)
+        & np.isfinite(candidates.keypoints).all(axis=(1, 2))
+        & (boxes[:, 2] > boxes[:, 0])
+        & (boxes[:, 3] > boxes[:, 1])
+    )
+    return candidates if ok.all() else candidates.take(ok)
 
 
 def _palms_from_candidates(

@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import ImageLike, check_positive_int, load_image
+from ._validate import ImageLike, check_bool, check_positive_int, load_image, roi_crop_problem
 from .association import RoiCandidate, frame_candidates
 from .landmark_decode import handedness_from_score
 from .landmarker import HandLandmarker
@@ -111,6 +112,13 @@ class TrackerConfig:
     def __post_init__(self) -> None:
         check_positive_int("max_hands", self.max_hands)
         check_positive_int("detection_interval", self.detection_interval)
+        check_bool("smooth_landmarks", self.smooth_landmarks)
+        check_bool("smooth_handedness", self.smooth_handedness)
+        for name in ("landmark_filter", "world_filter"):
+            value = getattr(self, name)
+            # Checked here: a wrong type would otherwise surface frames later, mid-stream.
+            if not isinstance(value, OneEuroParams):
+                raise TypeError(f"{name} must be a palmlite.OneEuroParams, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,9 @@ class TrackerState:
                 last_detection_frame=None if data["last_detection_frame"] is None
                 else int(data["last_detection_frame"]),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except KeyError as exc:
+            raise ValueError(f"invalid tracker state: missing {exc}") from exc
+        except (TypeError, ValueError) as exc:
             raise ValueError(f"invalid tracker state: {exc}") from exc
 
 
@@ -354,8 +364,8 @@ class HandTracker:
         self.config = TrackerConfig(
             max_hands=landmarker.max_hands,
             detection_interval=detection_interval,
-            smooth_landmarks=bool(smooth_landmarks),
-            smooth_handedness=bool(smooth_handedness),
+            smooth_landmarks=check_bool("smooth_landmarks", smooth_landmarks),
+            smooth_handedness=check_bool("smooth_handedness", smooth_handedness),
             landmark_filter=landmark_filter,
             world_filter=world_filter,
         )
@@ -400,6 +410,10 @@ class HandTracker:
             plan = plan_frame(state, self.config)
             palms = self.landmarker.detect_palms(pixels) if plan.run_detector else ()
             candidates = frame_rois(palms, state, image_size, self.config.max_hands)
+            # RELIABILITY: a ROI whose crop float32 cannot compute (a degenerate tracked ROI
+            # from pathological landmarks) cannot hold a hand: drop it, ending its track,
+            # rather than fail the stream (landmarks_in_rois refuses such ROIs).
+            candidates = [c for c in candidates if roi_crop_problem(c.roi, image_size) is None]
             hands = self.landmarker.landmarks_in_rois(pixels, [c.roi for c in candidates])
             new_state, reported = update_tracks(
                 state, candidates, hands, image_size, timestamp, plan.run_detector, self.config,
@@ -415,14 +429,18 @@ class HandTracker:
         if timestamp_ms is None:
             previous = state.last_timestamp_ms
             return 0.0 if previous is None else previous + DEFAULT_FRAME_MS
-        if isinstance(timestamp_ms, bool) or not isinstance(timestamp_ms, (int, float)):
+        if isinstance(timestamp_ms, (bool, np.bool_)) or not isinstance(
+            timestamp_ms, (int, float, np.integer, np.floating)
+        ):
             raise TypeError(f"timestamp_ms must be a number or None, got {timestamp_ms!r}")
         value = float(timestamp_ms)
         if not math.isfinite(value):
             raise ValueError(f"timestamp_ms must be finite, got {timestamp_ms!r}")
-        if state.last_timestamp_ms is not None and value <= state.last_timestamp_ms:
-            raise ValueError(
-                f"timestamps must increase: got {value} ms after {state.last_timestamp_ms} ms"
-            )
+        last = state.last_timestamp_ms
+        # The smoothing filter divides by the step in seconds: a step that is not a normal
+        # positive float (equal, decreasing, or a subnormal sliver) would make it inf and the
+        # landmarks NaN, so such a step counts as not increasing.
+        if last is not None and not value / 1000.0 - last / 1000.0 >= sys.float_info.min:
+            raise ValueError(f"timestamps must increase: got {value} ms after {last} ms")
         return value
 

@@ -25,6 +25,7 @@ import numpy.typing as npt
 __all__ = ["Hand", "HandsResult", "PalmDetection", "Roi"]
 
 FloatArray = npt.NDArray[np.float32]
+_ROI_FIELDS = ("x_center", "y_center", "width", "height", "rotation")
 
 
 def _frozen_array(value: npt.ArrayLike, shape: tuple[int, ...], name: str) -> FloatArray:
@@ -51,8 +52,18 @@ class Roi:
     rotation: float = 0.0
 
     def __post_init__(self) -> None:
+        for name in _ROI_FIELDS:
+            value = getattr(self, name)
+            # bool is an int, but True as a coordinate is a mistake; a str, None or an array
+            # would otherwise fail later with a message that does not name the Roi.
+            if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.integer, np.floating)
+            ):
+                raise TypeError(f"Roi.{name} must be a real number, got {value!r}")
+            # Plain floats, so a Roi made from NumPy scalars still goes into json.dumps.
+            object.__setattr__(self, name, float(value))
         values = (self.x_center, self.y_center, self.width, self.height, self.rotation)
-        if not all(math.isfinite(float(v)) for v in values):
+        if not all(math.isfinite(v) for v in values):
             raise ValueError(f"Roi values must be finite, got {values}")
         if self.width <= 0 or self.height <= 0:
             raise ValueError(
@@ -74,6 +85,8 @@ class Roi:
         Roi(x_center=0.5, y_center=0.5, width=0.2, height=0.4, rotation=0.0)
         """
         image_w, image_h = image_size
+        if not (image_w > 0 and image_h > 0):
+            raise ValueError(f"image_size must be a positive (width, height), got {image_size}")
         if isinstance(size, (tuple, list)):
             size_w, size_h = float(size[0]), float(size[1])
         else:
