@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .boxes import iou_one_to_many
+from .boxes import iou_matrix
 from .palm_decode import PalmCandidates
 from .specs import PALM_NMS, NmsSpec
 
@@ -25,34 +25,44 @@ def weighted_nms(candidates: PalmCandidates, spec: NmsSpec = PALM_NMS) -> PalmCa
     the cluster's score-weighted mean box corners and keypoints with top's score; continue with
     the rest. A top with zero area overlaps nothing, not even itself: MediaPipe then stops.
     Ties in score keep their input order.
+
+    The pairwise IoUs are computed once; the loop runs once per emitted detection.
     """
     n = candidates.scores.shape[0]
     if n == 0:
         return candidates
     order = np.argsort(-candidates.scores, kind="stable")
-    remaining = candidates.take(order)
+    scores = candidates.scores[order]
+    boxes = candidates.boxes_xyxy[order]
+    keypoints = candidates.keypoints[order]
+    overlapping = iou_matrix(boxes, boxes) > np.float32(spec.iou_threshold)
+    remaining = np.ones(n, dtype=bool)
     scores_out: list[np.float32] = []
     boxes_out: list[np.ndarray] = []
     keypoints_out: list[np.ndarray] = []
-    while remaining.scores.shape[0] > 0:
-        iou = iou_one_to_many(remaining.boxes_xyxy[0], remaining.boxes_xyxy)
-        in_cluster = iou > np.float32(spec.iou_threshold)
+    while True:
+        top = int(remaining.argmax())  # the best remaining: candidates stay in score order
+        in_cluster = overlapping[top] & remaining
         if not in_cluster.any():
             # PARITY: MediaPipe emits the unmerged top and stops when nothing was removed.
-            scores_out.append(remaining.scores[0])
-            boxes_out.append(remaining.boxes_xyxy[0])
-            keypoints_out.append(remaining.keypoints[0])
+            scores_out.append(scores[top])
+            boxes_out.append(boxes[top])
+            keypoints_out.append(keypoints[top])
             break
-        weights = remaining.scores[in_cluster]
+        # Same arrays, order and reductions as summing the remaining candidates' subset, so the
+        # float32 results are the same bits.
+        weights = scores[in_cluster]
         total = weights.sum(dtype=np.float32)
-        box = (remaining.boxes_xyxy[in_cluster] * weights[:, None]).sum(0, dtype=np.float32)
-        kps = (remaining.keypoints[in_cluster] * weights[:, None, None]).sum(0, dtype=np.float32)
-        scores_out.append(remaining.scores[0])
+        box = (boxes[in_cluster] * weights[:, None]).sum(0, dtype=np.float32)
+        kps = (keypoints[in_cluster] * weights[:, None, None]).sum(0, dtype=np.float32)
+        scores_out.append(scores[top])
         boxes_out.append(box / total)
         keypoints_out.append(kps / total)
-        remaining = remaining.take(~in_cluster)
+        remaining &= ~in_cluster
+        if not remaining.any():
+            break
     return PalmCandidates(
         np.array(scores_out, dtype=np.float32),
-        np.stack(boxes_out).astype(np.float32),
-        np.stack(keypoints_out).astype(np.float32),
+        np.stack(boxes_out),
+        np.stack(keypoints_out),
     )

@@ -70,28 +70,31 @@ def decode_palms(
     if anc.shape != (reg.shape[0], 4):
         raise ValueError(f"expected anchors ({reg.shape[0]}, 4), got {anc.shape}")
 
-    clipped = np.clip(lgt, -spec.score_clip, spec.score_clip)
+    # float32 sigmoid of the clipped logits (minimum/maximum: np.clip's result, NaN included,
+    # without its Python-level overhead), computed for all anchors like MediaPipe.
+    clip = np.float32(spec.score_clip)
+    scores = np.negative(np.minimum(np.maximum(lgt, -clip), clip))
     with np.errstate(over="ignore"):
-        scores = (1.0 / (1.0 + np.exp(-clipped))).astype(np.float32)
+        np.exp(scores, out=scores)
+    scores += np.float32(1)
+    np.divide(np.float32(1), scores, out=scores)
     # NaN logits compare False and are dropped here.
     keep = np.flatnonzero(scores >= np.float32(spec.min_score))
     if keep.size == 0:
         return PalmCandidates.empty(spec.num_keypoints)
 
-    r = reg[keep] / np.float32(spec.box_scale)
+    count = keep.size
+    # (centre, size, keypoints...) as 2 + num_keypoints (x, y) pairs, in input-size units.
+    pairs = (reg[keep] / np.float32(spec.box_scale)).reshape(count, -1, 2)
     a = anc[keep]
-    ax, ay, aw, ah = a[:, 0:1], a[:, 1:2], a[:, 2:3], a[:, 3:4]
+    anchor_xy, anchor_wh = a[:, None, 0:2], a[:, None, 2:4]
     # The width is scaled by the anchor's width (one port mistakenly uses its height).
-    xc = r[:, 0:1] * aw + ax
-    yc = r[:, 1:2] * ah + ay
-    w = r[:, 2:3] * aw
-    h = r[:, 3:4] * ah
-    half_w = w / np.float32(2)
-    half_h = h / np.float32(2)
-    boxes = np.concatenate([xc - half_w, yc - half_h, xc + half_w, yc + half_h], axis=1)
-    kx = r[:, 4::2] * aw + ax
-    ky = r[:, 5::2] * ah + ay
-    keypoints = np.stack([kx, ky], axis=-1)
-
-    valid = (w[:, 0] >= 0) & (h[:, 0] >= 0)  # False for NaN too
+    # Every pair as a point: pair 0 is the box centre, pairs 2.. the keypoints (pair 1 unused).
+    points = pairs * anchor_wh + anchor_xy
+    size = pairs[:, 1] * anchor_wh[:, 0]
+    half = size / np.float32(2)
+    center = points[:, 0]
+    boxes = np.concatenate([center - half, center + half], axis=1)
+    keypoints = points[:, 2:]
+    valid = (size[:, 0] >= 0) & (size[:, 1] >= 0)  # False for NaN too
     return PalmCandidates(scores[keep][valid], boxes[valid], keypoints[valid])

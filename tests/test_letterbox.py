@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 
 from palmlite.letterbox import (
-    Padding, RectPx, full_image_rect, pad_to_aspect, remove_letterbox, roi_to_rect_px,
+    Padding,
+    RectPx,
+    full_image_rect,
+    pad_to_aspect,
+    remove_letterbox,
+    roi_to_rect_px,
 )
 
 

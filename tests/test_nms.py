@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from palmlite.boxes import iou_one_to_many
+from palmlite.boxes import iou_matrix, iou_one_to_many
 from palmlite.nms import weighted_nms
 from palmlite.palm_decode import PalmCandidates
 
@@ -95,3 +95,70 @@ def test_weighted_nms_is_permutation_invariant_for_distinct_scores(items, rnd):
     a, b = weighted_nms(c), weighted_nms(c.take(np.array(perm)))
     np.testing.assert_array_equal(a.scores, b.scores)
     np.testing.assert_allclose(a.boxes_xyxy, b.boxes_xyxy, atol=1e-6)
+
+
+def _reference_iou(box, boxes):
+    inter_w = np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0])
+    inter_h = np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])
+    overlaps = (inter_w > 0) & (inter_h > 0)
+    inter = np.where(overlaps, inter_w * inter_h, np.float32(0))
+    union = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (
+        boxes[:, 3] - boxes[:, 1]) - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(overlaps & (union > 0), inter / union, np.float32(0)).astype(np.float32)
+
+
+def _reference_weighted_nms(c):
+    """MediaPipe's loop, literally: recompute the overlaps of the remaining candidates."""
+    remaining = c.take(np.argsort(-c.scores, kind="stable"))
+    scores, boxes, keypoints = [], [], []
+    while remaining.scores.shape[0] > 0:
+        in_cluster = _reference_iou(remaining.boxes_xyxy[0], remaining.boxes_xyxy) > np.float32(0.3)
+        if not in_cluster.any():
+            scores.append(remaining.scores[0])
+            boxes.append(remaining.boxes_xyxy[0])
+            keypoints.append(remaining.keypoints[0])
+            break
+        weights = remaining.scores[in_cluster]
+        total = weights.sum(dtype=np.float32)
+        box = (remaining.boxes_xyxy[in_cluster] * weights[:, None]).sum(0, dtype=np.float32)
+        kps = (remaining.keypoints[in_cluster] * weights[:, None, None]).sum(0, dtype=np.float32)
+        scores.append(remaining.scores[0])
+        boxes.append(box / total)
+        keypoints.append(kps / total)
+        remaining = remaining.take(~in_cluster)
+    return np.array(scores, np.float32), np.stack(boxes), np.stack(keypoints)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 1, width=32), st.floats(0, 1, width=32),
+            st.floats(0, 0.5, width=32), st.floats(0, 0.5, width=32),
+            st.sampled_from([0.5, 0.6, 0.75, 0.9, 0.99]) | st.floats(0.5, 1.0, width=32),
+        ),
+        min_size=1, max_size=40,
+    )
+)
+def test_weighted_nms_is_bit_identical_to_the_reference(items):
+    # Pairwise IoUs computed once instead of per iteration: the same floats, bit for bit,
+    # including ties in score (input order) and zero-area boxes.
+    c = _from_tuples(items)
+    c = PalmCandidates(c.scores, c.boxes_xyxy,
+                       np.random.default_rng(len(items)).random((len(items), 7, 2), np.float32))
+    out = weighted_nms(c)
+    for got, expected in zip(out, _reference_weighted_nms(c), strict=True):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_iou_matrix_rows_equal_iou_one_to_many():
+    rng = np.random.default_rng(2)
+    xy = rng.random((30, 2), np.float32)
+    boxes = np.concatenate([xy, xy + rng.random((30, 2), np.float32) * 0.3], axis=1)
+    boxes[3] = boxes[4] = [0.2, 0.2, 0.2, 0.5]  # zero area
+    matrix = iou_matrix(boxes, boxes)
+    for i in range(30):
+        np.testing.assert_array_equal(matrix[i], iou_one_to_many(boxes[i], boxes))
+        np.testing.assert_array_equal(matrix[i], _reference_iou(boxes[i], boxes))
