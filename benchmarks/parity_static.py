@@ -24,8 +24,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-import palmlite  # noqa: E402
 from parity_utils import compare_hands, summarize  # noqa: E402
+
+import palmlite  # noqa: E402
 
 
 def main() -> None:
@@ -51,7 +52,8 @@ def main() -> None:
                       f"max {err.max() if err.size else 0:.5f} px labels_ok {row.labels_equal}")
         s = summarize(rows)
         print(f"{variant}: {s['images']} images, hand count equal on {s['count_equal']}, "
-              f"labels equal on {s['labels_equal']}; landmark error median {s['median_px']:.5f} px, "
+              f"labels equal on {s['labels_equal']}; "
+              f"landmark error median {s['median_px']:.5f} px, "
               f"p99 {s['p99_px']:.5f} px, max {s['max_px']:.5f} px; world max "
               f"{s['max_world_m']:.2e} m; handedness score max diff {s['max_score_err']:.2e}")
 

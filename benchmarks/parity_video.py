@@ -24,8 +24,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-import palmlite  # noqa: E402
 from parity_utils import video_parity  # noqa: E402
+
+import palmlite  # noqa: E402
 
 
 def main() -> None:
@@ -47,7 +48,8 @@ def main() -> None:
             p = video_parity(landmarker, frames, gold["frames"])
             t, f = p.teacher_err_px, p.free_err_px
             print(f"| {name} | {run} | {p.frames} | {np.median(t):.4f} | {t.max():.4f} | "
-                  f"{p.count_equal_frames}/{p.frames} ({100 * p.count_equal_frames / p.frames:.1f}%) | "
+                  f"{p.count_equal_frames}/{p.frames} "
+                  f"({100 * p.count_equal_frames / p.frames:.1f}%) | "
                   f"{np.median(f):.4f} | {np.percentile(f, 99):.3f} | {f.max():.3f} | "
                   f"{p.detector_runs_equal}/{p.frames} |", flush=True)
 

@@ -37,6 +37,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -205,8 +206,6 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         with Image.open(path) as image:
             frames.append(np.asarray(image.convert("RGB"), dtype=np.uint8))
-    sessions = Sessions(args.model, args.threads)
-    anchors = ssd_anchors()
     fused = not args.unfused
     if fused and not hasattr(crop_module, "crop_rect_tensor"):
         parser.error("this palmlite has no crop_rect_tensor: use --unfused")
@@ -215,41 +214,63 @@ def main(argv: list[str] | None = None) -> int:
           f"{'fused' if fused else 'unfused'} crops; numpy {np.__version__}, "
           f"python {platform.python_version()}, {os.cpu_count()} CPUs")
 
-    run_frame(frames[0], sessions, Timer(), args.max_hands, fused, anchors)  # warm-up
-    for pixels in frames[1:]:
-        run_frame(pixels, sessions, Timer(), args.max_hands, fused, anchors)
-    calls: dict[str, list[float]] = defaultdict(list)
-    per_frame: dict[str, list[float]] = defaultdict(list)
-    overheads, hands = [], 0
-    stages: list[str] = []
-    for _ in range(args.repeats):
+    print_breakdown(measure(frames, args.model, args.threads, args.repeats, args.max_hands,
+                            fused))
+    return 0
+
+
+@dataclass
+class Breakdown:
+    """Per-call and per-frame stage timings (seconds) and per-frame overhead ratios."""
+
+    stages: list[str]
+    calls: dict[str, list[float]]
+    per_frame: dict[str, list[float]]
+    overheads: list[float]
+    hands: int
+
+
+def measure(frames: list[np.ndarray], model: Literal["lite", "full"], threads: int,
+            repeats: int, max_hands: int = 2, fused: bool = True) -> Breakdown:
+    """One untimed warm-up pass, then ``repeats`` passes over ``frames``, stage by stage."""
+    sessions = Sessions(model, threads)
+    anchors = ssd_anchors()
+    for pixels in frames:  # warm-up
+        run_frame(pixels, sessions, Timer(), max_hands, fused, anchors)
+    result = Breakdown([], defaultdict(list), defaultdict(list), [], 0)
+    for _ in range(repeats):
         for pixels in frames:
             timer = Timer()
-            hands += run_frame(pixels, sessions, timer, args.max_hands, fused, anchors)
+            result.hands += run_frame(pixels, sessions, timer, max_hands, fused, anchors)
             for stage, values in timer.calls.items():
-                calls[stage] += values
-                if stage not in stages:
-                    stages.append(stage)
-            for stage in stages:
-                per_frame[stage].append(timer.frame.get(stage, 0.0))
-            model = sum(timer.frame[s] for s in MODEL_STAGES if s in timer.frame)
-            overheads.append(sum(timer.frame.values()) / model)
+                result.calls[stage] += values
+                if stage not in result.stages:
+                    result.stages.append(stage)
+            for stage in result.stages:
+                result.per_frame[stage].append(timer.frame.get(stage, 0.0))
+            model_s = sum(timer.frame[s] for s in MODEL_STAGES if s in timer.frame)
+            result.overheads.append(sum(timer.frame.values()) / model_s)
+    return result
 
+
+def print_breakdown(b: Breakdown) -> None:
+    """A Markdown table of the stages and the overhead line."""
     ms = 1e3
-    print(f"{len(overheads)} frames, {hands} hands (per frame: {hands / len(overheads):.2f})")
-    print(f"{'stage':20s} {'calls':>6s} {'median ms':>10s} {'p90 ms':>8s} {'ms/frame':>9s}")
-    for stage in stages:
-        values = np.array(calls[stage])
-        print(f"{stage:20s} {values.size:6d} {np.median(values) * ms:10.3f} "
-              f"{np.percentile(values, 90) * ms:8.3f} {np.mean(per_frame[stage]) * ms:9.3f}")
-    model_ms = sum(np.mean(per_frame[s]) for s in MODEL_STAGES if s in per_frame) * ms
-    other_ms = sum(np.mean(per_frame[s]) for s in stages if s not in MODEL_STAGES) * ms
-    ratio = np.array(overheads)
-    print(f"per frame: models {model_ms:.3f} ms, everything else {other_ms:.3f} ms")
-    print(f"pipeline overhead (all stages / model stages): median {np.median(ratio):.3f}x, "
-          f"p90 {np.percentile(ratio, 90):.3f}x, "
-          f"of the mean frame {(model_ms + other_ms) / model_ms:.3f}x")
-    return 0
+    frames = len(b.overheads)
+    print(f"{frames} frames, {b.hands} hands (per frame: {b.hands / frames:.2f})\n")
+    print("| stage | calls | median ms per call | p90 ms | mean ms per frame |")
+    print("|---|---:|---:|---:|---:|")
+    for stage in b.stages:
+        values = np.array(b.calls[stage])
+        print(f"| {stage} | {values.size} | {np.median(values) * ms:.3f} "
+              f"| {np.percentile(values, 90) * ms:.3f} | {np.mean(b.per_frame[stage]) * ms:.3f} |")
+    model_ms = sum(np.mean(b.per_frame[s]) for s in MODEL_STAGES if s in b.per_frame) * ms
+    other_ms = sum(np.mean(b.per_frame[s]) for s in b.stages if s not in MODEL_STAGES) * ms
+    ratio = np.array(b.overheads)
+    print(f"\nper frame: models {model_ms:.3f} ms, everything else {other_ms:.3f} ms; "
+          f"stage-sum overhead (all stages / model stages): median {np.median(ratio):.3f}x, "
+          f"p90 {np.percentile(ratio, 90):.3f}x, of the mean frame "
+          f"{(model_ms + other_ms) / model_ms:.3f}x")
 
 
 if __name__ == "__main__":

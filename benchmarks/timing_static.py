@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, NoReturn
 
@@ -86,6 +87,9 @@ def worker() -> None:
                                              max_num_hands=msg.get("max_hands", 2),
                                              model_complexity=msg["complexity"])
             send(out, {"ok": True})
+        elif msg["cmd"] == "pin":
+            pin_cores(msg["cores"])
+            send(out, {"ok": True})
         elif msg["cmd"] == "time":
             if "shape" in msg:
                 image = np.frombuffer(recv(inp, raw=True), np.uint8).reshape(msg["shape"])
@@ -97,6 +101,14 @@ def worker() -> None:
             send(out, {"s": seconds, "hands": len(result.multi_hand_landmarks or [])})
         else:
             break
+
+
+def pin_cores(count: int) -> None:
+    """Restrict this process to the first ``count`` CPUs (Linux), so "N threads" means the
+    same thing for both libraries: MediaPipe's thread count is not settable (XNNPACK's
+    desktop default is 1 thread per model, but its graph scheduler has its own threads)."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, set(range(min(count, os.cpu_count() or 1))))
 
 
 class MediaPipeWorker:
@@ -135,6 +147,11 @@ class MediaPipeWorker:
         """(Re)create the worker's Hands instance (fresh state)."""
         self._send({"cmd": "load", "complexity": complexity, "static": static,
                     "max_hands": max_hands})
+        self._recv()
+
+    def pin(self, cores: int) -> None:
+        """Restrict the worker to the first ``cores`` CPUs."""
+        self._send({"cmd": "pin", "cores": cores})
         self._recv()
 
     def time(self, index: int) -> tuple[float, int]:
@@ -178,6 +195,63 @@ def machine_info() -> list[str]:
                "unknown")
     nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return [f"CPU: {cpu}", f"nproc: {nproc}"]
+
+
+@dataclass
+class ImageRow:
+    """Per-image timings (ms, shape repeats x images) of one variant and thread count."""
+
+    variant: str
+    threads: int
+    palmlite_ms: np.ndarray
+    mediapipe_ms: np.ndarray
+    hands: str  # "palmlite/MediaPipe" total hands found on the first repeat
+
+    def cells(self) -> tuple[float, float, float, float, float, float]:
+        pl, mp_ = self.palmlite_ms, self.mediapipe_ms
+        per_image = np.median(pl, axis=0) / np.median(mp_, axis=0)
+        return (float(np.median(pl)), float(np.percentile(pl, 90)), float(np.median(mp_)),
+                float(np.percentile(mp_, 90)), float(np.median(pl) / np.median(mp_)),
+                float(np.median(per_image)))
+
+
+def measure_images(mpw: MediaPipeWorker, images: list[np.ndarray], variant: Literal["lite", "full"],
+                   threads: int, repeats: int) -> ImageRow:
+    """Time palmlite.detect and MediaPipe's process, interleaved image by image, with both
+    processes pinned to ``threads`` cores; one untimed warm-up pass of both first."""
+    import palmlite
+
+    pin_cores(threads)
+    mpw.pin(threads)
+    mpw.load(VARIANTS[variant])
+    landmarker = palmlite.HandLandmarker(max_hands=2, model=variant, num_threads=threads)
+    for i, im in enumerate(images):  # untimed warm-up of both
+        landmarker.detect(im)
+        mpw.time(i)
+    pl = np.zeros((repeats, len(images)))
+    mp_ = np.zeros_like(pl)
+    pl_hands = mp_hands = 0
+    for r in range(repeats):
+        for i, im in enumerate(images):
+            t0 = time.perf_counter()
+            result = landmarker.detect(im)
+            pl[r, i] = time.perf_counter() - t0
+            mp_[r, i], n = mpw.time(i)
+            if r == 0:
+                pl_hands += len(result.hands)
+                mp_hands += n
+    return ImageRow(variant, threads, pl * 1e3, mp_ * 1e3, f"{pl_hands}/{mp_hands}")
+
+
+def print_image_table(rows: list[ImageRow]) -> None:
+    print("| variant | threads | images | palmlite median | palmlite p90 "
+          "| MediaPipe median | MediaPipe p90 | ratio of medians | median per-image ratio "
+          "| hands palmlite/MP |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        plm, pl90, mpm, mp90, ratio, pir = row.cells()
+        print(f"| {row.variant} | {row.threads} | {row.palmlite_ms.shape[1]} | {plm:.2f} "
+              f"| {pl90:.2f} | {mpm:.2f} | {mp90:.2f} | {ratio:.2f} | {pir:.2f} | {row.hands} |")
 
 
 def main() -> None:
@@ -226,44 +300,15 @@ def main() -> None:
 
     rows = []
     for variant, complexity in VARIANTS.items():
-        mpw.load(complexity)
         print(f"- MediaPipe {variant}: legacy mp.solutions.hands.Hands(static_image_mode=True, "
-              f"max_num_hands=2, model_complexity={complexity}); thread count not settable "
-              "(MediaPipe's own XNNPACK default); re-measured interleaved for each palmlite row")
+              f"max_num_hands=2, model_complexity={complexity}); re-measured interleaved for "
+              "each palmlite row; both processes pinned to the first N cores")
         for threads in args.threads:
-            landmarker = palmlite.HandLandmarker(max_hands=2, model=variant, num_threads=threads)
-            for i, im in enumerate(images):  # untimed warm-up of both
-                landmarker.detect(im)
-                mpw.time(i)
-            pl = np.zeros((args.repeats, len(images)))
-            mp_ = np.zeros_like(pl)
-            pl_hands = mp_hands = 0
-            for r in range(args.repeats):
-                for i, im in enumerate(images):
-                    t0 = time.perf_counter()
-                    result = landmarker.detect(im)
-                    pl[r, i] = time.perf_counter() - t0
-                    mp_[r, i], n = mpw.time(i)
-                    if r == 0:
-                        pl_hands += len(result.hands)
-                        mp_hands += n
-            pl_ms, mp_ms = pl * 1e3, mp_ * 1e3
-            per_image = np.median(pl_ms, axis=0) / np.median(mp_ms, axis=0)
-            rows.append((variant, threads, len(images),
-                         np.median(pl_ms), np.percentile(pl_ms, 90),
-                         np.median(mp_ms), np.percentile(mp_ms, 90),
-                         np.median(pl_ms) / np.median(mp_ms), np.median(per_image),
-                         f"{pl_hands}/{mp_hands}"))
+            rows.append(measure_images(mpw, images, variant, threads, args.repeats))
     mpw.close()
 
     print("\n## Timing (ms per image, static mode, max 2 hands)\n")
-    print("| variant | palmlite threads | images | palmlite median | palmlite p90 "
-          "| MediaPipe median | MediaPipe p90 | ratio of medians | median per-image ratio "
-          "| hands palmlite/MP |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for v, t, n, plm, pl90, mpm, mp90, ratio, pir, hands in rows:
-        print(f"| {v} | {t} | {n} | {plm:.2f} | {pl90:.2f} | {mpm:.2f} | {mp90:.2f} "
-              f"| {ratio:.2f} | {pir:.2f} | {hands} |")
+    print_image_table(rows)
     print("\nratio = palmlite / MediaPipe (below 1 means palmlite is faster). "
           f"Samples per cell: {args.repeats} repeats x {len(images)} images. "
           f"Total wall time {time.perf_counter() - started:.1f} s.")

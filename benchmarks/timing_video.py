@@ -20,7 +20,8 @@ palmlite.HandTracker (sharing one warm HandLandmarker) and a fresh legacy
 mp.solutions.hands.Hands(static_image_mode=False) instance. Each frame is first tracked by
 palmlite (tracker.track timed here), then processed by MediaPipe (hands.process timed inside
 the worker with time.perf_counter; pipe transfer not counted). Both keep their own tracking
-state. The legacy MediaPipe API cannot set a thread count; it uses XNNPACK's default threading.
+state. The legacy MediaPipe API cannot set a thread count (XNNPACK's desktop default is one
+thread per model): both processes are pinned to the first N cores for an N-thread row.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ import onnxruntime
 import palmlite
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing_static import VARIANTS, MediaPipeWorker, machine_info
+from timing_static import VARIANTS, MediaPipeWorker, machine_info, pin_cores
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared/data"
@@ -104,6 +105,39 @@ def run_video(landmarker: palmlite.HandLandmarker, mpw: MediaPipeWorker, complex
             stats.mp_hands += mp_hands
 
 
+def measure_video(mpw: MediaPipeWorker, videos: dict[Path, list[Frame]],
+                  model: Literal["lite", "full"], threads: int, config: Config,
+                  repeats: int) -> Stats:
+    """One table row: both processes pinned to ``threads`` cores, an untimed warm-up over the
+    first frames of the first video, then every video in order, ``repeats`` times."""
+    pin_cores(threads)
+    mpw.pin(threads)
+    landmarker = palmlite.HandLandmarker(max_hands=config.max_hands, model=model,
+                                         num_threads=threads)
+    warmup = next(iter(videos.values()))[:WARMUP_FRAMES]
+    run_video(landmarker, mpw, VARIANTS[model], config, warmup, None, False)
+    stats = Stats()
+    for repeat in range(repeats):
+        for frames in videos.values():
+            run_video(landmarker, mpw, VARIANTS[model], config, frames, stats, repeat == 0)
+    return stats
+
+
+def print_video_table(rows: list[tuple[Config, int, Stats]]) -> None:
+    print("| configuration | threads | frames | palmlite median | palmlite p90 "
+          "| MediaPipe median | MediaPipe p90 | ratio of medians | palmlite detector frames "
+          "| hands/frame palmlite/MP |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for config, threads, s in rows:
+        pl, mp_ = np.array(s.pl_s) * 1e3, np.array(s.mp_s) * 1e3
+        print(f"| {config.label} | {threads} | {s.frames} "
+              f"| {np.median(pl):.2f} | {np.percentile(pl, 90):.2f} "
+              f"| {np.median(mp_):.2f} | {np.percentile(mp_, 90):.2f} "
+              f"| {np.median(pl) / np.median(mp_):.2f} "
+              f"| {s.detector_frames / s.frames:.1%} "
+              f"| {s.pl_hands / s.frames:.3f}/{s.mp_hands / s.frames:.3f} |")
+
+
 def load_videos(paths: list[Path], max_frames: int | None) -> dict[Path, list[Frame]]:
     videos: dict[Path, list[Frame]] = {}
     for path in paths:
@@ -152,37 +186,17 @@ def main() -> None:
     ]:
         print(f"- {line}")
 
-    warmup = next(iter(videos.values()))[:WARMUP_FRAMES]
     model: Literal["lite", "full"]
     for model in args.models:
-        complexity = VARIANTS[model]
         rows: list[tuple[Config, int, Stats]] = []
         for threads in args.threads:
             for config in CONFIGS:
-                landmarker = palmlite.HandLandmarker(max_hands=config.max_hands, model=model,
-                                                     num_threads=threads)
-                run_video(landmarker, mpw, complexity, config, warmup, None, False)
-                stats = Stats()
-                for repeat in range(args.repeats):
-                    for frames in videos.values():
-                        run_video(landmarker, mpw, complexity, config, frames, stats, repeat == 0)
-                rows.append((config, threads, stats))
+                rows.append((config, threads,
+                             measure_video(mpw, videos, model, threads, config, args.repeats)))
                 print(f"  done: {model}, {threads} thread(s), {config.label}", file=sys.stderr,
                       flush=True)
-
         print(f"\n## Timing, model {model} (ms per frame, video mode)\n")
-        print("| configuration | palmlite threads | frames | palmlite median | palmlite p90 "
-              "| MediaPipe median | MediaPipe p90 | ratio of medians | palmlite detector frames "
-              "| hands/frame palmlite/MP |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for config, threads, s in rows:
-            pl, mp_ = np.array(s.pl_s) * 1e3, np.array(s.mp_s) * 1e3
-            print(f"| {config.label} | {threads} | {s.frames} "
-                  f"| {np.median(pl):.2f} | {np.percentile(pl, 90):.2f} "
-                  f"| {np.median(mp_):.2f} | {np.percentile(mp_, 90):.2f} "
-                  f"| {np.median(pl) / np.median(mp_):.2f} "
-                  f"| {s.detector_frames / s.frames:.1%} "
-                  f"| {s.pl_hands / s.frames:.3f}/{s.mp_hands / s.frames:.3f} |")
+        print_video_table(rows)
     mpw.close()
     print("\nratio = palmlite / MediaPipe (below 1 means palmlite is faster). Samples per row: "
           f"{args.repeats} repeat(s) x {total} frames; detector fraction and hands per frame "

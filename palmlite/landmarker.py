@@ -32,7 +32,7 @@ from ._validate import (
 )
 from .anchors import ssd_anchors
 from .association import frame_candidates
-from .crop import Border, crop_rect, to_tensor
+from .crop import Border, crop_rect_tensor
 from .landmark_decode import decode_landmarks, handedness_from_score
 from .letterbox import Padding, full_image_rect, pad_to_aspect, remove_letterbox, roi_to_rect_px
 from .nms import weighted_nms
@@ -215,14 +215,17 @@ class HandLandmarker:
         """Palm detector on each frame (one model call for the batch)."""
         if not frames:
             return []
-        crops, paddings = [], []
-        for pixels in frames:
+        # Each crop is written straight into its row of the model input (no uint8 crops to
+        # stack and convert). A fresh batch per call keeps one landmarker shareable by threads.
+        batch = np.empty((len(frames), PALM_INPUT_SIZE, PALM_INPUT_SIZE, 3), np.float32)
+        paddings = []
+        for row, pixels in enumerate(frames):
             height, width = pixels.shape[:2]
             rect, padding = pad_to_aspect(full_image_rect(width, height), PALM_INPUT_SIZE,
                                           PALM_INPUT_SIZE)
-            crops.append(crop_rect(pixels, rect, PALM_INPUT_SIZE, Border.ZERO))
+            crop_rect_tensor(pixels, rect, PALM_INPUT_SIZE, Border.ZERO, out=batch[row])
             paddings.append(padding)
-        regressors, logits = self._palm_model.run(to_tensor(np.stack(crops)))
+        regressors, logits = self._palm_model.run(batch)
         out = []
         for row, padding in enumerate(paddings):
             candidates = _usable_palms(decode_palms(regressors[row], logits[row],
@@ -236,15 +239,17 @@ class HandLandmarker:
         """Landmark model on each (image, roi) job, all crops in one model call."""
         if not jobs:
             return []
-        crops, paddings = [], []
-        for pixels, roi, _ in jobs:
+        batch = np.empty((len(jobs), LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE, 3), np.float32)
+        paddings = []
+        for row, (pixels, roi, _) in enumerate(jobs):
             rect = roi_to_rect_px(
                 (roi.x_center, roi.y_center, roi.width, roi.height, roi.rotation), _size(pixels)
             )
             padded, padding = pad_to_aspect(rect, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)
-            crops.append(crop_rect(pixels, padded, LANDMARK_INPUT_SIZE, Border.REPLICATE))
+            crop_rect_tensor(pixels, padded, LANDMARK_INPUT_SIZE, Border.REPLICATE,
+                             out=batch[row])
             paddings.append(padding)
-        raw, presence, handedness, world = self._landmark_model.run(to_tensor(np.stack(crops)))
+        raw, presence, handedness, world = self._landmark_model.run(batch)
         hands = []
         for row, ((pixels, roi, palm), padding) in enumerate(zip(jobs, paddings, strict=True)):
             image_size = _size(pixels)
