@@ -23,10 +23,9 @@ __all__ = [
 
 
 @dataclass
-class NormalizedLandmark:
-    """One landmark: ``x``, ``y`` as fractions of the image width and height, ``z`` depth
-    relative to the wrist in the same scale as ``x``. Hands never set ``visibility`` or
-    ``presence`` (MediaPipe leaves them at the proto default 0.0)."""
+class Landmark:
+    """One world landmark in metres, origin near the hand's centre. Hands never set
+    ``visibility`` or ``presence`` (MediaPipe leaves them at the proto default 0.0)."""
 
     x: float = 0.0
     y: float = 0.0
@@ -36,14 +35,9 @@ class NormalizedLandmark:
 
 
 @dataclass
-class Landmark:
-    """One world landmark in metres, origin near the hand's centre."""
-
-    x: float = 0.0
-    y: float = 0.0
-    z: float = 0.0
-    visibility: float = 0.0
-    presence: float = 0.0
+class NormalizedLandmark(Landmark):
+    """One landmark: ``x``, ``y`` as fractions of the image width and height, ``z`` depth
+    relative to the wrist in the same scale as ``x`` (the same fields as :class:`Landmark`)."""
 
 
 @dataclass
