@@ -96,12 +96,11 @@ def test_video_script_matches_mediapipe(args, golden, tmp_path):
                                              (ours["width"], ours["height"])))
     err = np.concatenate(errors)
     report = f"median {np.median(err):.3f} p99 {np.percentile(err, 99):.3f} max {err.max():.3f} px"
-    # The issue's bar is 1 px. Per frame palmlite matches MediaPipe to ~0.01 px (teacher-forced,
-    # test_parity_video.py), but in a free-running loop each frame's crop comes from the last
-    # frame's landmarks, so the ONNX models' ~1e-4 float noise compounds: measured max 1.17 px
-    # (open_hand_reach) and 1.03 px (thumb_up) on single landmarks; p99 stays under 1 px.
-    assert np.median(err) <= 0.25 and np.percentile(err, 99) <= 1.0, report
-    assert err.max() <= 1.5, report
+    # Per frame palmlite matches MediaPipe to ~0.01 px (teacher-forced, test_parity_video.py),
+    # but in a free-running loop each frame's crop comes from the last frame's landmarks, so the
+    # ONNX models' ~1e-4 float noise compounds. Measured on these clips: max 0.90 px
+    # (open_hand_reach), median 0.03-0.11 px.
+    assert np.median(err) <= 0.25 and err.max() <= 1.0, report
 
 
 @pytest.mark.parametrize(("args", "golden"), golden_runs("drawing.py"),
