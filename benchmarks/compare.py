@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -52,6 +51,7 @@ from timing_static import (
     measure_images,
     pin_cores,
     print_image_table,
+    versions,
 )
 from timing_video import CONFIGS, DEFAULT_VIDEOS, Config, Stats, load_videos, measure_video
 
@@ -222,9 +222,7 @@ def main() -> None:
                  "python3.11 -m venv .venv-mp && .venv-mp/bin/pip install mediapipe==0.10.21 "
                  "av==18.1.0, or pass --mp-python / set PALMLITE_MP_PYTHON)")
 
-    import onnxruntime
 
-    import palmlite
 
     started = time.perf_counter()
     repeats = 1 if args.quick else args.repeats
@@ -241,10 +239,7 @@ def main() -> None:
     def machine() -> None:
         for line in [
             *machine_info(),
-            f"palmlite {palmlite.__version__}: python {platform.python_version()}, onnxruntime "
-            f"{onnxruntime.__version__}, numpy {np.__version__}",
-            f"MediaPipe {mpw.info['mediapipe']}: python {mpw.info['python']}, numpy "
-            f"{mpw.info['numpy']}, legacy mp.solutions.hands",
+            *versions(mpw, args.mp_python),
             f"photos: {len(images)} ({', '.join(map(str, image_sources()))}); videos: "
             + "; ".join(f"{p.name} ({len(f)} frames)" for p, f in videos.items()),
             f"repeats: {repeats}; threads: {args.threads} (palmlite num_threads = N, both "

@@ -50,6 +50,7 @@ from palmlite.anchors import ssd_anchors
 from palmlite.association import frame_candidates
 from palmlite.crop import Border, crop_rect, to_tensor
 from palmlite.landmark_decode import decode_landmarks, handedness_from_score
+from palmlite.landmarker import _palms_from_candidates
 from palmlite.letterbox import (
     Padding,
     full_image_rect,
@@ -138,14 +139,9 @@ def palm_crop(pixels: np.ndarray, fused: bool) -> tuple[np.ndarray, Padding]:
 
 def palm_decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray,
                 padding: Padding) -> tuple[PalmDetection, ...]:
+    """Decode, weighted NMS and letterbox removal, as HandLandmarker does them."""
     merged = weighted_nms(decode_palms(regressors[0], logits[0], anchors))
-    corners = remove_letterbox(merged.boxes_xyxy.reshape(-1, 2, 2), padding).reshape(-1, 4)
-    keypoints = remove_letterbox(merged.keypoints, padding)
-    return tuple(
-        PalmDetection(score=float(s), box_xywh=np.array(
-            [b[0], b[1], b[2] - b[0], b[3] - b[1]], np.float32), keypoints_xy=k)
-        for s, b, k in zip(merged.scores, corners, keypoints, strict=True)
-    )
+    return _palms_from_candidates(merged, padding)
 
 
 def landmark_crop(pixels: np.ndarray, roi: Roi, fused: bool) -> tuple[np.ndarray, Padding]:

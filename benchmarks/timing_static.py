@@ -197,6 +197,20 @@ def machine_info() -> list[str]:
     return [f"CPU: {cpu}", f"nproc: {nproc}"]
 
 
+def versions(mpw: MediaPipeWorker, mp_python: Path) -> list[str]:
+    """The software on both sides of the comparison."""
+    import onnxruntime
+
+    import palmlite
+
+    return [
+        f"palmlite process: python {platform.python_version()}, palmlite {palmlite.__version__}, "
+        f"onnxruntime {onnxruntime.__version__}, numpy {np.__version__}",
+        f"MediaPipe worker: python {mpw.info['python']}, mediapipe {mpw.info['mediapipe']}, "
+        f"numpy {mpw.info['numpy']} ({mp_python})",
+    ]
+
+
 @dataclass
 class ImageRow:
     """Per-image timings (ms, shape repeats x images) of one variant and thread count."""
@@ -275,10 +289,8 @@ def main() -> None:
     if args.repeats < 1 or min(args.threads) < 1:
         sys.exit("--repeats and --threads must be >= 1")
 
-    import onnxruntime
     from PIL import Image
 
-    import palmlite
 
     started = time.perf_counter()
     paths = find_images(args.images)
@@ -290,10 +302,7 @@ def main() -> None:
     print("## Machine")
     for line in [
         *machine_info(),
-        f"palmlite process: python {platform.python_version()}, palmlite {palmlite.__version__}, "
-        f"onnxruntime {onnxruntime.__version__}, numpy {np.__version__}",
-        f"MediaPipe worker: python {mpw.info['python']}, mediapipe {mpw.info['mediapipe']}, "
-        f"numpy {mpw.info['numpy']} ({args.mp_python})",
+        *versions(mpw, args.mp_python),
         f"images: {len(images)} from {', '.join(map(str, args.images))}; repeats: {args.repeats}",
     ]:
         print(f"- {line}")

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from dataclasses import dataclass, field
@@ -38,12 +37,11 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-import onnxruntime
 
 import palmlite
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing_static import VARIANTS, MediaPipeWorker, machine_info, pin_cores
+from timing_static import VARIANTS, MediaPipeWorker, machine_info, pin_cores, versions
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared/data"
@@ -173,10 +171,7 @@ def main() -> None:
     print("## Machine")
     for line in [
         *machine_info(),
-        f"palmlite process: python {platform.python_version()}, palmlite {palmlite.__version__}, "
-        f"onnxruntime {onnxruntime.__version__}, numpy {np.__version__}",
-        f"MediaPipe worker: python {mpw.info['python']}, mediapipe {mpw.info['mediapipe']}, "
-        f"numpy {mpw.info['numpy']} ({args.mp_python})",
+        *versions(mpw, args.mp_python),
         "videos: " + "; ".join(f"{p.name} ({len(fr)} frames, {fr[0][0].shape[1]}x"
                                f"{fr[0][0].shape[0]})" for p, fr in videos.items()),
         f"repeats: {args.repeats}; warm-up: first {WARMUP_FRAMES} frames of the first video "
