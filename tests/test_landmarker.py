@@ -9,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import IMAGES, load_rgb
 from PIL import Image
 
 import palmlite
 from palmlite.types import Roi
-
-from conftest import IMAGES, load_rgb
 
 
 def test_result_layout(full_landmarker):
@@ -38,8 +37,11 @@ def test_result_layout(full_landmarker):
 def test_wrist_and_fingertip_land_on_the_hand(full_landmarker):
     # tfjs-models' own expectation for hands.jpg (MediaPipe full, +-20 px in their test).
     result = full_landmarker.detect(load_rgb("hands.jpg"))
-    wrists = sorted(tuple(np.round(h.landmarks_px[palmlite.HandLandmark.WRIST, :2])) for h in result)
-    assert np.allclose(wrists[0], (144, 345), atol=20) and np.allclose(wrists[1], (577, 37), atol=20)
+    wrists = sorted(
+        tuple(np.round(h.landmarks_px[palmlite.HandLandmark.WRIST, :2])) for h in result
+    )
+    assert np.allclose(wrists[0], (144, 345), atol=20)
+    assert np.allclose(wrists[1], (577, 37), atol=20)
 
 
 def test_inputs_path_pil_and_array_agree(full_landmarker):
@@ -120,15 +122,15 @@ def test_bad_images_raise_clear_errors(full_landmarker, image, error, match):
 
 def test_unreadable_paths_name_the_path(full_landmarker, tmp_path: Path):
     missing = tmp_path / "nope.jpg"
-    with pytest.raises(FileNotFoundError, match="nope.jpg"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.jpg"):
         full_landmarker.detect(missing)
     corrupt = tmp_path / "corrupt.jpg"
     corrupt.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
-    with pytest.raises(ValueError, match="corrupt.jpg"):
+    with pytest.raises(ValueError, match=r"corrupt\.jpg"):
         full_landmarker.detect(corrupt)
     truncated = tmp_path / "truncated.jpg"
     truncated.write_bytes((IMAGES / "hands.jpg").read_bytes()[:4000])
-    with pytest.raises(ValueError, match="truncated.jpg"):
+    with pytest.raises(ValueError, match=r"truncated\.jpg"):
         full_landmarker.detect(truncated)
 
 
@@ -208,7 +210,7 @@ def test_shared_landmarker_is_thread_safe(full_landmarker):
     for (_, key), result in results.items():
         expected = serial[key % 10]
         assert len(result) == len(expected)
-        for a, b in zip(result, expected):
+        for a, b in zip(result, expected, strict=True):
             np.testing.assert_array_equal(a.landmarks, b.landmarks)
 
 

@@ -10,12 +10,11 @@ import hashlib
 
 import numpy as np
 import pytest
+from conftest import IMAGES, load_rgb
+from parity_utils import compare_hands
 
 import palmlite
 from palmlite.roi import roi_from_palm
-from parity_utils import compare_hands
-
-from conftest import IMAGES, load_rgb
 
 NAMES = sorted(p.name for p in IMAGES.iterdir())
 
@@ -36,10 +35,13 @@ def test_static_parity(legacy_landmarker, goldens, name):
     variant = legacy_landmarker.model
     entry = goldens["images"][name]
     pixels = load_rgb(name)
-    assert hashlib.sha256(pixels.tobytes()).hexdigest() == entry["rgb_sha256"], "decoded pixels differ"
+    digest = hashlib.sha256(pixels.tobytes()).hexdigest()
+    assert digest == entry["rgb_sha256"], "decoded pixels differ"
     result = legacy_landmarker.detect(pixels)
     row = compare_hands(name, variant, result, entry["models"][variant]["hands"])
-    assert row.count_equal, f"{name}/{variant}: {row.got_hands} hands, MediaPipe {row.expected_hands}"
+    assert row.count_equal, (
+        f"{name}/{variant}: {row.got_hands} hands, MediaPipe {row.expected_hands}"
+    )
     err = row.landmark_err_px
     report = (f"{name}/{variant}: median {np.median(err):.4f} px, max {err.max():.4f} px, "
               f"world {row.world_err_m:.2e} m, handedness score {row.score_err:.2e}")
@@ -58,7 +60,7 @@ def test_palm_detections_and_rois_match_mediapipe(legacy_landmarker, goldens, na
     pixels = load_rgb(name)
     palms = legacy_landmarker.detect_palms(pixels)
     assert len(palms) == len(gold["all_palm_detections"])
-    for palm, g in zip(palms, gold["all_palm_detections"]):
+    for palm, g in zip(palms, gold["all_palm_detections"], strict=True):
         box = [g["box"][k] for k in ("xmin", "ymin", "width", "height")]
         assert palm.score == pytest.approx(g["score"], abs=1e-4)
         np.testing.assert_allclose(palm.box_xywh, box, atol=1e-4)
@@ -66,12 +68,12 @@ def test_palm_detections_and_rois_match_mediapipe(legacy_landmarker, goldens, na
     result = legacy_landmarker.detect(pixels)
     assert len(result.palms) == len(gold["palm_detections"]) == len(gold["rois_from_palm"])
     image_size = result.image_size
-    for palm, g in zip(result.palms, gold["rois_from_palm"]):
+    for palm, g in zip(result.palms, gold["rois_from_palm"], strict=True):
         roi = roi_from_palm(palm.box_xywh, palm.keypoints_xy, image_size)
         want = [g[k] for k in ("x_center", "y_center", "width", "height", "rotation")]
         np.testing.assert_allclose(roi.as_array(), want, atol=1e-4)
     # Each hand carries the ROI it was cropped from.
-    for hand, gold_hand in zip(result.hands, gold["hands"]):
+    for hand, gold_hand in zip(result.hands, gold["hands"], strict=True):
         g = gold["rois_from_palm"][gold_hand["roi_index"]]
         want = [g[k] for k in ("x_center", "y_center", "width", "height", "rotation")]
         np.testing.assert_allclose(hand.roi.as_array(), want, atol=1e-4)
@@ -80,6 +82,7 @@ def test_palm_detections_and_rois_match_mediapipe(legacy_landmarker, goldens, na
 def test_unmirrored_labels_are_the_persons_hand(full_landmarker, goldens):
     # Same image, default convention: the label flips relative to MediaPipe legacy's.
     result = full_landmarker.detect(load_rgb("hands.jpg"))
-    legacy = {h["handedness"]["label"] for h in goldens["images"]["hands.jpg"]["models"]["full"]["hands"]}
+    gold_hands = goldens["images"]["hands.jpg"]["models"]["full"]["hands"]
+    legacy = {h["handedness"]["label"] for h in gold_hands}
     assert legacy == {"Right"}
     assert {h.handedness for h in result.hands} == {"Left"}  # two left hands (SOURCES.md)

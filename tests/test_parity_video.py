@@ -13,11 +13,10 @@ import json
 
 import numpy as np
 import pytest
-
-import palmlite
+from conftest import DATA
 from parity_utils import video_parity
 
-from conftest import DATA
+import palmlite
 
 GOLDENS = json.loads((DATA / "goldens" / "video_clips.json").read_text())
 CLIPS = sorted(GOLDENS["videos"])

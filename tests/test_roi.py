@@ -6,7 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from palmlite.roi import (
-    normalize_radians, roi_from_landmarks, roi_from_palm, rotation_from_points, transform_rect,
+    normalize_radians,
+    roi_from_landmarks,
+    roi_from_palm,
+    rotation_from_points,
+    transform_rect,
 )
 from palmlite.specs import ROI_FROM_LANDMARKS, ROI_FROM_PALM, RectTransformSpec
 from palmlite.types import Roi
@@ -88,16 +92,17 @@ def _lm_roi(points_px, size):
 @given(st.integers(0, 2**31), st.floats(-60, 60), st.floats(-60, 60))
 def test_roi_from_landmarks_translation_equivariance(seed, dx, dy):
     size = (400, 300)
-    pts = _hand_landmarks(np.random.default_rng(seed)) + [200, 150]
-    a, b = _lm_roi(pts, size), _lm_roi(pts + [dx, dy], size)
-    np.testing.assert_allclose(_roi_px(b, size), _roi_px(a, size) + [dx, dy, 0, 0], atol=2e-3)
+    pts = _hand_landmarks(np.random.default_rng(seed)) + np.array([200, 150])
+    a, b = _lm_roi(pts, size), _lm_roi(pts + np.array([dx, dy]), size)
+    shift = np.array([dx, dy, 0, 0])
+    np.testing.assert_allclose(_roi_px(b, size), _roi_px(a, size) + shift, atol=2e-3)
     assert b.rotation == pytest.approx(a.rotation, abs=1e-5)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**31), st.floats(0.5, 2.0))
 def test_roi_from_landmarks_scale_equivariance(seed, s):
-    pts = _hand_landmarks(np.random.default_rng(seed)) + [200, 150]
+    pts = _hand_landmarks(np.random.default_rng(seed)) + np.array([200, 150])
     a = _lm_roi(pts, (400, 300))
     b = _lm_roi(pts * s, (400 * s, 300 * s))
     # Normalized ROI is unchanged when image and hand scale together.

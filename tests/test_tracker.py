@@ -7,11 +7,10 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import load_rgb
 
 import palmlite
 from palmlite.tracking import TrackingPhase
-
-from conftest import load_rgb
 
 
 @pytest.fixture(scope="module")

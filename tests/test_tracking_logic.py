@@ -9,8 +9,17 @@ import pytest
 
 from palmlite.smoothing import OneEuroParams, one_euro_step
 from palmlite.tracking import (
-    PHASE_STAGES, FramePlan, RoiCandidate, Track, TrackerConfig, TrackerState, TrackingPhase,
-    frame_rois, phase_of, plan_frame, update_tracks,
+    PHASE_STAGES,
+    FramePlan,
+    RoiCandidate,
+    Track,
+    TrackerConfig,
+    TrackerState,
+    TrackingPhase,
+    frame_rois,
+    phase_of,
+    plan_frame,
+    update_tracks,
 )
 from palmlite.types import Hand, PalmDetection, Roi
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import DATA
 
 import palmlite
-
-from conftest import DATA
 
 CLIP = DATA / "videos" / "asl_hand_40.mp4"
 
@@ -25,11 +24,11 @@ def test_read_video_yields_rgb_frames_with_increasing_timestamps():
 
 
 def test_missing_and_corrupt_videos(tmp_path: Path):
-    with pytest.raises(FileNotFoundError, match="nope.mp4"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.mp4"):
         next(palmlite.read_video(tmp_path / "nope.mp4"))
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"\x00" * 1000)
-    with pytest.raises(ValueError, match="bad.mp4"):
+    with pytest.raises(ValueError, match=r"bad\.mp4"):
         list(palmlite.read_video(bad))
 
 

@@ -83,7 +83,8 @@ STREAM_RECTS_FROM_LANDMARKS = "hand_rects_from_landmarks"  # next-frame ROIs (tr
 STREAM_PRESENCE = "handlandmarkcpu__hand_presence_score"
 
 PLAIN_OUTPUTS = [STREAM_LANDMARKS, STREAM_WORLD_LANDMARKS, STREAM_HANDEDNESS]
-DEBUG_OUTPUTS = PLAIN_OUTPUTS + [
+DEBUG_OUTPUTS = [
+    *PLAIN_OUTPUTS,
     STREAM_ALL_PALM_DETECTIONS,
     STREAM_PALM_DETECTIONS,
     STREAM_RECTS_FROM_PALMS,
@@ -337,11 +338,11 @@ def format_json(doc: Mapping[str, Any]) -> str:
                 return "[]"
             if all(not isinstance(v, (dict, list)) for v in value):
                 return dump(value)
-            items = [fmt(v, depth + 1, path + ("#list", str(i))) for i, v in enumerate(value)]
+            items = [fmt(v, depth + 1, (*path, "#list", str(i))) for i, v in enumerate(value)]
             return "[\n" + ",\n".join(pad + " " + s for s in items) + "\n" + pad + "]"
         if not value:
             return "{}"
-        items = [f"{dump(k)}: {fmt(value[k], depth + 1, path + (k,))}" for k in sorted(value)]
+        items = [f"{dump(k)}: {fmt(value[k], depth + 1, (*path, k))}" for k in sorted(value)]
         return "{\n" + ",\n".join(pad + " " + s for s in items) + "\n" + pad + "}"
 
     return fmt(doc, 0, ()) + "\n"
