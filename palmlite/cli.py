@@ -236,7 +236,12 @@ def _expand(
 
     for argument in arguments:
         root = Path(argument)
-        if root.is_dir():
+        if not argument:
+            # Path("") is the current directory: an empty argument (an unset shell variable)
+            # would silently process whatever is there.
+            report("palmlite: an input path is empty")
+            bad += 1
+        elif root.is_dir():
             walker = root.rglob("*") if recursive else root.glob("*")
             found = sorted(
                 p for p in walker

@@ -88,6 +88,11 @@ def _load_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def _as_hands(result: Iterable[Hand] | Hand) -> tuple[Hand, ...]:
+    if not isinstance(result, (Hand, Iterable)) or isinstance(result, (str, bytes)):
+        raise TypeError(
+            "result must be a palmlite.HandsResult, a Hand or an iterable of Hands, "
+            f"got {type(result).__name__}"
+        )
     hands = (result,) if isinstance(result, Hand) else tuple(result)
     for hand in hands:
         if not isinstance(hand, Hand):

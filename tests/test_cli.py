@@ -205,6 +205,17 @@ def test_any_decoder_failure_is_a_bad_input(capsys, monkeypatch: pytest.MonkeyPa
     assert [Path(r["file"]).name for r in parse_records(captured.out)] == ["hand_crop_224.jpg"]
 
 
+def test_an_empty_path_is_refused_not_read_as_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    # Path("") is "."; an unset shell variable must not process whatever is there.
+    shutil.copy(IMAGES / "hands.jpg", tmp_path / "hands.jpg")
+    monkeypatch.chdir(tmp_path)
+    assert main(["detect", "", "--model", "lite"]) == 1
+    captured = capsys.readouterr()
+    assert "an input path is empty" in captured.err and captured.out == ""
+
+
 def test_mirrored_and_model_options(capsys):
     assert main(["detect", "--model", "lite", "--mirrored", "--max-hands", "1",
                  str(IMAGES / "hands.jpg")]) == 0

@@ -139,6 +139,10 @@ def test_labels_with_and_without_track_id_differ():
 def test_bad_arguments():
     with pytest.raises(TypeError, match="iterable of Hands"):
         palmlite.draw(grey(), ["not a hand"])  # type: ignore[list-item]
+    for not_a_result in (None, 3, "hand"):
+        expected = f"iterable of Hands, got {type(not_a_result).__name__}$"
+        with pytest.raises(TypeError, match=expected):
+            palmlite.draw(grey(), not_a_result)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="line_width"):
         palmlite.draw(grey(), synthetic_hand(), line_width=0)
     with pytest.raises(ValueError, match="dtype uint8"):
