@@ -16,7 +16,10 @@ Sections, each printed as a Markdown table and collected in ``<out>/RESULTS.md``
    (stages.py);
 4. ``detect_batch`` of 8 photos against a loop of ``detect`` (images per second);
 5. start-up: ``import palmlite`` and the first ``detect`` after construction, in fresh
-   processes.
+   processes;
+6. the arithmetic floor: each model's operations at the CPU's float32 ``sgemm`` rate
+   (compute_bound.py), and from it the best ratio to MediaPipe that any float32 inference of
+   these networks could reach on this machine, for every workload above.
 
 Thread counts are fixed and printed: for an N-thread row palmlite gets ``num_threads=N`` and
 both processes are pinned to the first N cores (MediaPipe's own thread count is not
@@ -42,6 +45,7 @@ from typing import Literal
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import compute_bound
 import stages
 from timing_static import (
     ImageRow,
@@ -133,6 +137,26 @@ def batch_throughput(images: list[np.ndarray], model: Literal["lite", "full"], t
             looped.append(len(group) / (t1 - t0))
             batched.append(len(group) / (t2 - t1))
     return statistics.median(looped), statistics.median(batched)
+
+
+# -- 6. arithmetic floor ---------------------------------------------------------------------
+
+def compute_floor(threads: list[int], rounds: int) -> dict[tuple[str, int], float]:
+    """Print compute_bound's table (cores pinned per thread count) and return every model's
+    ``floor ms``: its floating-point operations at the rate of a float32 ``sgemm``."""
+    out: dict[tuple[str, int], float] = {}
+    for n in threads:
+        pin_cores(n)
+        buffer = StringIO()
+        with redirect_stdout(buffer):
+            compute_bound.main(["--threads", str(n), "--rounds", str(rounds)])
+        text = buffer.getvalue()
+        print(f"### {n} thread(s)\n\n{text}")
+        for line in text.splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) > 6 and cells[0] in compute_bound.MODELS:
+                out[cells[0], int(cells[1])] = float(cells[6])
+    return out
 
 
 # -- 5. start-up ------------------------------------------------------------------------------
@@ -311,6 +335,34 @@ def main() -> None:
         print(f"- first `detect` after construction: {first * 1e3:.0f} ms")
 
     section("Start-up", start_up, report)
+
+    def floor() -> None:
+        floors = compute_floor(args.threads, 2 if args.quick else 5)
+        print("\nBest possible ratio for float32 inference of these networks: the models' "
+              "`floor ms` for the work of a median photo or frame (the palm model on every "
+              "detector frame, the landmark model once per hand found), with no pre- or "
+              "post-processing at all, over MediaPipe's measured median. A target ratio below "
+              "it needs less arithmetic than the networks have (e.g. lower precision), not a "
+              "faster pipeline.\n")
+        print("| workload | threads | floor ms | MediaPipe ms | palmlite ms | floor / MediaPipe "
+              "| palmlite / MediaPipe |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for row in image_rows:
+            plm, _, mpm, _, _, _ = row.cells()
+            hands = int(row.hands.split("/")[0]) / row.palmlite_ms.shape[1]
+            ms = (floors[f"palm_detection_{row.variant}", row.threads]
+                  + hands * floors[f"hand_landmark_{row.variant}", row.threads])
+            print(f"| photo, {row.variant} | {row.threads} | {ms:.2f} | {mpm:.2f} | {plm:.2f} "
+                  f"| {ms / mpm:.2f} | {plm / mpm:.2f} |")
+        for config, threads, stats in video_rows:
+            plm = float(np.median(stats.pl_s)) * 1e3
+            mpm = float(np.median(stats.mp_s)) * 1e3
+            ms = (floors["palm_detection_full", threads] * stats.detector_frames / stats.frames
+                  + floors["hand_landmark_full", threads] * stats.pl_hands / stats.frames)
+            print(f"| video, {config.label} | {threads} | {ms:.2f} | {mpm:.2f} | {plm:.2f} "
+                  f"| {ms / mpm:.2f} | {plm / mpm:.2f} |")
+
+    section("Arithmetic floor", floor, report)
 
     bars = []
     for row in image_rows:
