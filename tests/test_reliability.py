@@ -572,9 +572,8 @@ def _misc_rows() -> list[Row]:
         Row("Hands.process", "after_close", _closed_hands, Raises(ValueError, r"closed")),
         Row("draw", "result_not_hands", lambda c: palmlite.draw(image, ["hand"]),
             Raises(TypeError, r"a Hand or an iterable of Hands, got an element of type str")),
-        # NOTE: draw.py is not covered by this change; these two messages are Python's own.
         Row("draw", "result_none", lambda c: palmlite.draw(image, None),
-            Raises(TypeError, r"not iterable")),
+            Raises(TypeError, r"a Hand or an iterable of Hands, got NoneType$")),
         Row("draw", "line_width_0", lambda c: palmlite.draw(image, (), line_width=0),
             Raises(ValueError, r"line_width must be a positive int or None, got 0")),
     ]
