@@ -113,8 +113,8 @@ def model_input(path: Path) -> dict[str, np.ndarray]:
 
 def kernel_groups(path: Path, threads: int, runs: int) -> tuple[dict[str, float],
                                                                    dict[str, float]]:
-    """Per group: floating-point operations per run and share of the profiled kernel time
-    (the rest of the time, non-Conv/Gemm nodes, is left out of the shares' total)."""
+    """Per group: floating-point operations per run and share of the profiled kernel time of
+    a run (the shares leave out the non-Conv/Gemm nodes, so they add up to less than 1)."""
     session = make_session(path, threads, profile=True)
     feed = model_input(path)
     for _ in range(runs):
