@@ -371,20 +371,30 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-num-hands", type=int, default=2)
     parser.add_argument("--min-detection-confidence", type=float, default=0.5)
     parser.add_argument("--min-tracking-confidence", type=float, default=0.5)
+    add_version_option(parser)
+    return parser.parse_args(argv)
+
+
+def add_version_option(parser: argparse.ArgumentParser) -> None:
+    """``--allow-other-mediapipe``, checked by :func:`check_mediapipe_version`."""
     parser.add_argument(
         "--allow-other-mediapipe",
         action="store_true",
         help=f"do not insist on mediapipe=={EXPECTED_MEDIAPIPE_VERSION}",
     )
-    return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+def check_mediapipe_version(args: argparse.Namespace) -> None:
+    """Goldens come from one MediaPipe release: refuse another unless allowed."""
     if mp.__version__ != EXPECTED_MEDIAPIPE_VERSION and not args.allow_other_mediapipe:
         raise SystemExit(
             f"mediapipe {mp.__version__} found, goldens are made with {EXPECTED_MEDIAPIPE_VERSION}"
         )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    check_mediapipe_version(args)
     images = find_images(args.inputs)
     if not images:
         raise SystemExit("no images found")

@@ -57,8 +57,18 @@ import numpy.typing as npt
 # Reuse the JSON conventions (and the proto -> JSON converters) of the static golden generator.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_goldens import (
-    EXPECTED_MEDIAPIPE_VERSION,
     MODELS,
+    STREAM_ALL_PALM_DETECTIONS,
+    STREAM_HAND_RECTS,
+    STREAM_HANDEDNESS,
+    STREAM_LANDMARKS,
+    STREAM_PALM_DETECTIONS,
+    STREAM_PRESENCE,
+    STREAM_RECTS_FROM_LANDMARKS,
+    STREAM_RECTS_FROM_PALMS,
+    STREAM_WORLD_LANDMARKS,
+    add_version_option,
+    check_mediapipe_version,
     detection_to_json,
     format_json,
     hands_to_json,
@@ -79,19 +89,9 @@ except ImportError as exc:  # pragma: no cover - only reached outside the MediaP
 
 JsonDict = dict[str, Any]
 
-# Graph output streams of HandLandmarkTrackingCpu.
-STREAM_LANDMARKS = "multi_hand_landmarks"
-STREAM_WORLD_LANDMARKS = "multi_hand_world_landmarks"
-STREAM_HANDEDNESS = "multi_handedness"
-# Intermediate streams (names from the expanded, validated graph config).
+# The graph's streams are named in make_goldens.py; two more matter for tracking.
 STREAM_PALM_RAW = "palmdetectioncpu__unfiltered_detections"  # one packet iff the detector ran
 STREAM_PREV_ENOUGH = "prev_has_enough_hands"  # gate: True -> palm detection skipped
-STREAM_ALL_PALM_DETECTIONS = "all_palm_detections"
-STREAM_PALM_DETECTIONS = "palm_detections"
-STREAM_RECTS_FROM_PALMS = "hand_rects_from_palm_detections"
-STREAM_HAND_RECTS = "hand_rects"  # after association with the tracked ROIs
-STREAM_RECTS_FROM_LANDMARKS = "hand_rects_from_landmarks"  # next frame's tracked ROIs
-STREAM_PRESENCE = "handlandmarkcpu__hand_presence_score"  # one packet per ROI
 
 HAND_STREAMS = (STREAM_LANDMARKS, STREAM_WORLD_LANDMARKS, STREAM_HANDEDNESS)
 DEBUG_OUTPUTS = [
@@ -383,20 +383,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="also run the plain mp.solutions.hands.Hands on the first / all / no videos and "
         "require identical hands (default: first)",
     )
-    parser.add_argument(
-        "--allow-other-mediapipe",
-        action="store_true",
-        help=f"do not insist on mediapipe=={EXPECTED_MEDIAPIPE_VERSION}",
-    )
+    add_version_option(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if mp.__version__ != EXPECTED_MEDIAPIPE_VERSION and not args.allow_other_mediapipe:
-        raise SystemExit(
-            f"mediapipe {mp.__version__} found, goldens are made with {EXPECTED_MEDIAPIPE_VERSION}"
-        )
+    check_mediapipe_version(args)
     if args.max_frames is not None and args.max_frames < 1:
         raise SystemExit("--max-frames must be positive")
     for path in args.inputs:
