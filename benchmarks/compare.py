@@ -139,26 +139,6 @@ def batch_throughput(images: list[np.ndarray], model: Literal["lite", "full"], t
     return statistics.median(looped), statistics.median(batched)
 
 
-# -- 6. arithmetic floor ---------------------------------------------------------------------
-
-def compute_floor(threads: list[int], rounds: int) -> dict[tuple[str, int], float]:
-    """Print compute_bound's table (cores pinned per thread count) and return every model's
-    ``floor ms``: its floating-point operations at the rate of a float32 ``sgemm``."""
-    out: dict[tuple[str, int], float] = {}
-    for n in threads:
-        pin_cores(n)
-        buffer = StringIO()
-        with redirect_stdout(buffer):
-            compute_bound.main(["--threads", str(n), "--rounds", str(rounds)])
-        text = buffer.getvalue()
-        print(f"### {n} thread(s)\n\n{text}")
-        for line in text.splitlines():
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if len(cells) > 6 and cells[0] in compute_bound.MODELS:
-                out[cells[0], int(cells[1])] = float(cells[6])
-    return out
-
-
 # -- 5. start-up ------------------------------------------------------------------------------
 
 _IMPORT = "import time; t = time.perf_counter(); import palmlite; print(time.perf_counter() - t)"
@@ -185,6 +165,23 @@ def startup(threads: int, runs: int) -> tuple[float, float, float]:
         builds.append(build)
         firsts.append(first)
     return statistics.median(imports), statistics.median(builds), statistics.median(firsts)
+
+
+# -- 6. arithmetic floor ---------------------------------------------------------------------
+
+def compute_floor(threads: list[int], rounds: int) -> dict[tuple[str, int], float]:
+    """Print compute_bound's table (cores pinned per thread count) and return every model's
+    ``floor ms``: its floating-point operations at the rate of a float32 ``sgemm``."""
+    out: dict[tuple[str, int], float] = {}
+    for n in threads:
+        pin_cores(n)
+        sgemm, profiles = compute_bound.measure([n], list(compute_bound.MODELS), rounds, 10,
+                                                ROOT / "weights")
+        print(f"### {n} thread(s)\n")
+        compute_bound.print_report(profiles, sgemm, rounds)
+        print()
+        out.update({(p.model, n): compute_bound.floor_ms(p, sgemm) for p in profiles})
+    return out
 
 
 # -- chart -----------------------------------------------------------------------------------

@@ -157,7 +157,16 @@ def time_runs(session: Any, feed: dict[str, np.ndarray], runs: int) -> list[floa
     return times
 
 
-def print_report(profiles: list[ModelProfile], sgemm: dict[int, float]) -> None:
+def floor_ms(profile: ModelProfile, sgemm: dict[int, float]) -> float:
+    """The model's operations at the ``sgemm`` rate of its thread count, in ms."""
+    return profile.flops / sgemm[profile.threads] / 1e6
+
+
+def print_report(profiles: list[ModelProfile], sgemm: dict[int, float], rounds: int) -> None:
+    for n in sorted({p.threads for p in profiles}):
+        print(f"sgemm 1024^3 on {n} thread(s): {sgemm[n]:.1f} GFLOP/s "
+              f"(median of {rounds} rounds, each the best of 15 products)")
+    print()
     print("| model | threads | GFLOP | run ms | GFLOP/s | % of sgemm | floor ms "
           "| pointwise ms (GFLOP/s) | depthwise ms (GFLOP/s) | other conv ms (GFLOP/s) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -168,9 +177,35 @@ def print_report(profiles: list[ModelProfile], sgemm: dict[int, float]) -> None:
             ms = p.group_ms[group]
             gf = p.group_flops[group] / ms / 1e6 if ms else 0.0
             cells.append(f"{ms:.2f} ({gf:.0f})")
-        floor = p.flops / sgemm[p.threads] / 1e6
         print(f"| {p.model} | {p.threads} | {p.flops / 1e9:.3f} | {p.wall_ms:.2f} | {rate:.0f} "
-              f"| {100 * rate / sgemm[p.threads]:.0f}% | {floor:.2f} | " + " | ".join(cells) + " |")
+              f"| {100 * rate / sgemm[p.threads]:.0f}% | {floor_ms(p, sgemm):.2f} | "
+              + " | ".join(cells) + " |")
+
+
+def measure(threads: list[int], models: list[str], rounds: int, runs: int,
+            weights: Path) -> tuple[dict[int, float], list[ModelProfile]]:
+    """The ``sgemm`` rate per thread count and every model's profile at every thread count."""
+    # Rounds alternate the reference product and the models, so that load from other
+    # processes (these machines are shared) hits both alike; medians over the rounds.
+    sgemm: dict[int, list[float]] = {n: [] for n in threads}
+    walls: dict[tuple[str, int], list[float]] = defaultdict(list)
+    sessions = {(m, n): make_session(weights / f"{m}.onnx", n) for n in threads for m in models}
+    feeds = {m: model_input(weights / f"{m}.onnx") for m in models}
+    for _ in range(rounds):
+        for n in threads:
+            sgemm[n].append(sgemm_gflops(n))
+            for m in models:
+                walls[m, n] += time_runs(sessions[m, n], feeds[m], runs)
+    profiles = []
+    for n in threads:
+        for m in models:
+            flops, shares = kernel_groups(weights / f"{m}.onnx", n, runs)
+            wall_ms = statistics.median(walls[m, n]) * 1e3
+            profiles.append(ModelProfile(
+                model=m, threads=n, wall_ms=wall_ms, flops=sum(flops.values()),
+                group_ms={g: share * wall_ms for g, share in shares.items()},
+                group_flops=flops))
+    return {n: statistics.median(r) for n, r in sgemm.items()}, profiles
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,33 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", type=Path, default=ROOT / "weights")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     args = parser.parse_args(argv)
-    # Rounds alternate the reference product and the models, so that load from other
-    # processes (these machines are shared) hits both alike; medians over the rounds.
-    sgemm: dict[int, list[float]] = {n: [] for n in args.threads}
-    walls: dict[tuple[str, int], list[float]] = defaultdict(list)
-    sessions = {(m, n): make_session(args.weights / f"{m}.onnx", n)
-                for n in args.threads for m in args.models}
-    feeds = {m: model_input(args.weights / f"{m}.onnx") for m in args.models}
-    for _ in range(args.rounds):
-        for n in args.threads:
-            sgemm[n].append(sgemm_gflops(n))
-            for m in args.models:
-                walls[m, n] += time_runs(sessions[m, n], feeds[m], args.runs)
-    rate = {n: statistics.median(r) for n, r in sgemm.items()}
-    for n in args.threads:
-        print(f"sgemm 1024^3 on {n} thread(s): {rate[n]:.1f} GFLOP/s "
-              f"(median of {args.rounds} rounds, each the best of 15 products)")
-    profiles = []
-    for n in args.threads:
-        for m in args.models:
-            flops, shares = kernel_groups(args.weights / f"{m}.onnx", n, args.runs)
-            wall_ms = statistics.median(walls[m, n]) * 1e3
-            profiles.append(ModelProfile(
-                model=m, threads=n, wall_ms=wall_ms, flops=sum(flops.values()),
-                group_ms={g: share * wall_ms for g, share in shares.items()},
-                group_flops=flops))
-    print()
-    print_report(profiles, rate)
+    sgemm, profiles = measure(args.threads, args.models, args.rounds, args.runs, args.weights)
+    print_report(profiles, sgemm, args.rounds)
     return 0
 
 
