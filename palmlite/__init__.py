@@ -16,13 +16,14 @@ from .landmarker import HandLandmarker
 from .smoothing import OneEuroParams
 from .topology import HAND_CONNECTIONS, HandLandmark, PalmKeypoint
 from .tracking import HandTracker, TrackerState, TrackingPhase
-from .types import Hand, HandsResult, PalmDetection, Roi
+from .types import FrameResult, Hand, HandsResult, PalmDetection, Roi
 from .video import VideoFrame, read_video
 
 __version__ = "0.1.0"
 
 __all__ = [
     "HAND_CONNECTIONS",
+    "FrameResult",
     "Hand",
     "HandLandmark",
     "HandLandmarker",

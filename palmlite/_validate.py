@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
-from typing import TypeAlias
+from typing import BinaryIO, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
 from .crop import crop_to_image_matrix
+from .image_io import open_image
 from .letterbox import pad_to_aspect, roi_to_rect_px
 from .specs import LANDMARK_INPUT_SIZE
 from .types import Roi
@@ -26,7 +26,10 @@ __all__ = [
 ]
 
 #: What the public API accepts as an image.
-ImageLike: TypeAlias = "npt.NDArray[np.uint8] | Image.Image | str | os.PathLike[str]"
+ImageLike: TypeAlias = (
+    "npt.NDArray[np.uint8] | Image.Image | str | os.PathLike[str] | bytes | bytearray"
+    " | memoryview | BinaryIO"
+)
 
 
 def _from_pil(image: Image.Image) -> npt.NDArray[np.uint8]:
@@ -38,32 +41,22 @@ def _from_pil(image: Image.Image) -> npt.NDArray[np.uint8]:
 def load_image(image: object) -> npt.NDArray[np.uint8]:
     """Return ``image`` as an ``(H, W, 3)`` uint8 RGB array (possibly a non-copied view).
 
-    Accepts an ndarray of that shape and dtype, a ``PIL.Image`` in any mode, or a path.
+    Accepts an ndarray of that shape and dtype, a ``PIL.Image`` in any mode (taken as it is),
+    or an encoded image: a path, ``bytes``/``bytearray``/``memoryview``, or a binary file
+    object (decoded upright by its EXIF orientation; see :mod:`palmlite.image_io`).
     """
-    if isinstance(image, (str, os.PathLike)):
-        if not os.fspath(image):
-            # Path("") is ".", the current directory: say what really came.
-            raise FileNotFoundError("image path is empty")
-        path = Path(image)
-        if path.is_dir():
-            # Still FileNotFoundError (what callers catch for a bad path), but say why.
-            raise FileNotFoundError(f"image path is a directory, not a file: {path}")
-        if not path.is_file():
-            raise FileNotFoundError(f"image file not found: {path}")
-        try:
-            with Image.open(path) as opened:
-                opened.load()
-                array = _from_pil(opened)
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:
-            raise ValueError(f"cannot read image {path}: {exc}") from exc
+    if isinstance(image, (str, os.PathLike, bytes, bytearray, memoryview)) or (
+        hasattr(image, "read") and not isinstance(image, (np.ndarray, Image.Image))
+    ):
+        array = _from_pil(open_image(image))  # type: ignore[arg-type]
     elif isinstance(image, Image.Image):
         array = _from_pil(image)
     elif isinstance(image, np.ndarray):
         array = image
     else:
         raise TypeError(
-            "image must be an (H, W, 3) uint8 RGB numpy array, a PIL.Image or a path, "
-            f"got {type(image).__name__}"
+            "image must be an (H, W, 3) uint8 RGB numpy array, a PIL.Image, a path, encoded "
+            f"image bytes or a binary file object, got {type(image).__name__}"
         )
     if array.ndim != 3 or array.shape[2] != 3:
         hint = ""

@@ -128,7 +128,7 @@ class HandLandmarker:
         calling :meth:`detect` on each. An invalid image raises before any model runs, naming
         its index.
         """
-        if isinstance(images, (str, os.PathLike, Image.Image)) or (
+        if isinstance(images, (str, os.PathLike, Image.Image, bytes, bytearray, memoryview)) or (
             isinstance(images, np.ndarray) and images.ndim != 4
         ) or not isinstance(images, Iterable):
             raise TypeError(

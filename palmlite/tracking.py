@@ -53,7 +53,7 @@ from .smoothing import (
     object_scale,
     one_euro_step,
 )
-from .types import Hand, HandsResult, PalmDetection, Roi
+from .types import FrameResult, Hand, PalmDetection, Roi
 
 __all__ = [
     "PHASE_STAGES",
@@ -396,8 +396,10 @@ class HandTracker:
         with self._lock:
             self._state = TrackerState(next_track_id=self._state.next_track_id)
 
-    def track(self, frame: ImageLike, timestamp_ms: float | None = None) -> HandsResult:
-        """Process the next frame of the stream; returns the same result type as ``detect``.
+    def track(self, frame: ImageLike, timestamp_ms: float | None = None) -> FrameResult:
+        """Process the next frame of the stream. Returns a :class:`~palmlite.FrameResult`: the
+        :class:`~palmlite.HandsResult` ``detect`` gives, plus the frame's index, timestamp and
+        whether the palm detector ran (``result.to_dict()`` is the CLI's frame record).
 
         ``timestamp_ms`` is optional; when given it must increase from frame to frame and it
         sets the smoothing filter's time step. Without it, frames are taken to be 1/30 s apart.
@@ -421,8 +423,10 @@ class HandTracker:
             )
             self._state = new_state
             self.last_plan = plan
-        return HandsResult(hands=reported, image_size=image_size,
-                           palms=tuple(palms[: self.config.max_hands]))
+        return FrameResult(hands=reported, image_size=image_size,
+                           palms=tuple(palms[: self.config.max_hands]),
+                           frame=state.frame_index, timestamp_ms=timestamp,
+                           palm_detector_ran=plan.run_detector)
 
     @staticmethod
     def _timestamp(state: TrackerState, timestamp_ms: float | None) -> float:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Hand", "HandsResult", "PalmDetection", "Roi"]
+__all__ = ["FrameResult", "Hand", "HandsResult", "PalmDetection", "Roi"]
 
 FloatArray = npt.NDArray[np.float32]
 _ROI_FIELDS = ("x_center", "y_center", "width", "height", "rotation")
@@ -166,6 +167,13 @@ class Hand:
         if self.handedness not in ("Left", "Right"):
             raise ValueError(f"handedness must be 'Left' or 'Right', got {self.handedness!r}")
 
+    def to_dict(self) -> dict[str, Any]:
+        """This hand as a JSON-safe dict: the ``HAND`` layout of the CLI's records
+        (:mod:`palmlite.records`), rounded the same way."""
+        from .records import hand_record  # records imports this module for its types
+
+        return hand_record(self)
+
 
 @dataclass(frozen=True)
 class HandsResult:
@@ -183,3 +191,34 @@ class HandsResult:
 
     def __getitem__(self, index: int) -> Hand:
         return self.hands[index]
+
+    def to_dict(self, file: str | None = None) -> dict[str, Any]:
+        """This result as a JSON-safe dict: exactly the ``image`` record ``palmlite detect``
+        writes (:mod:`palmlite.records`), with ``file`` as given (``None`` by default)."""
+        from .records import image_record
+
+        return image_record(self, file)
+
+
+@dataclass(frozen=True)
+class FrameResult(HandsResult):
+    """What :meth:`palmlite.HandTracker.track` returns: a :class:`HandsResult` (use it like
+    one) plus where the frame stands in its stream.
+
+    - ``frame``: the frame's index in the stream, counted by the tracker from 0 (kept in
+      :attr:`palmlite.TrackerState.frame_index`, so a restored state continues the count).
+    - ``timestamp_ms``: the frame's time, as given to ``track`` or assumed (1/30 s steps).
+    - ``palm_detector_ran``: whether the palm detector ran on this frame (it runs only while
+      fewer than ``max_hands`` hands are tracked).
+    """
+
+    frame: int = 0
+    timestamp_ms: float = 0.0
+    palm_detector_ran: bool = False
+
+    def to_dict(self, file: str | None = None) -> dict[str, Any]:
+        """This frame as a JSON-safe dict: exactly the ``frame`` record ``palmlite track``
+        writes (:mod:`palmlite.records`), with ``file`` as given (``None`` by default)."""
+        from .records import frame_record
+
+        return frame_record(self, file)

@@ -23,8 +23,10 @@ from conftest import DATA, IMAGES
 from PIL import Image
 
 import palmlite
-from palmlite import cli
+from palmlite import records
 from palmlite.cli import SAMPLE_IMAGE, main
+from palmlite.video import VideoWriter
+from palmlite.video import writer as video_writer
 
 CLIP = DATA / "videos" / "asl_hand_40.mp4"  # 310x540, 40 frames at 25 fps, one hand throughout
 CLIP_SIZE, CLIP_FRAMES = (310, 540), 40
@@ -67,7 +69,7 @@ def check_hand(hand: dict[str, Any], width: int, height: int, tracked: bool) -> 
 
 def check_record(record: dict[str, Any]) -> str:
     """Assert ``record`` follows the documented schema; return its kind."""
-    assert record["schema_version"] == cli.JSON_SCHEMA_VERSION == 2
+    assert record["schema_version"] == records.SCHEMA_VERSION == 2
     assert isinstance(record["file"], str) and record["file"]
     kind = record["record"]
     if kind == "video_end":
@@ -190,18 +192,18 @@ def test_unreadable_file_is_reported_and_the_rest_processed(tmp_path: Path, caps
 
 def test_any_decoder_failure_is_a_bad_input(capsys, monkeypatch: pytest.MonkeyPatch):
     # Pillow's decoders can raise more than OSError/ValueError on corrupt files.
-    real = cli.load_image
+    real = Image.open
 
-    def flaky(path: Any) -> np.ndarray:
-        if Path(path).name == "hands.jpg":
+    def flaky(source: Any, *args: Any, **kwargs: Any) -> Image.Image:
+        if Path(getattr(source, "name", "")).name == "hands.jpg":
             raise EOFError("decoder ran out of data")
-        return real(path)
+        return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(cli, "load_image", flaky)
+    monkeypatch.setattr(Image, "open", flaky)
     assert main(["detect", str(IMAGES / "hands.jpg"), str(IMAGES / "hand_crop_224.jpg"),
                  "--model", "lite"]) == 1
     captured = capsys.readouterr()
-    assert "hands.jpg: EOFError: decoder ran out of data" in captured.err
+    assert "hands.jpg: decoder ran out of data" in captured.err
     assert [Path(r["file"]).name for r in parse_records(captured.out)] == ["hand_crop_224.jpg"]
 
 
@@ -256,9 +258,9 @@ def test_folder_with_a_corrupt_file(image_dir: Path, tmp_path: Path, capsys):
     records = parse_records(out.read_text())
     assert [Path(r["file"]).name for r in records] == ["a_hands.jpg", "b_rgba.png"]
     assert records[0]["file"] == str(image_dir / "a_hands.jpg")
-    # --recursive adds the subfolder.
+    # --recursive adds the subfolder (--overwrite: OUT exists now).
     assert main(["detect", str(image_dir), "-o", str(out), "--model", "lite",
-                 "--recursive", "-q"]) == 1
+                 "--recursive", "-q", "--overwrite"]) == 1
     names = [Path(r["file"]).name for r in parse_records(out.read_text())]
     assert names == ["a_hands.jpg", "b_rgba.png", "c_crop.jpg"]
 
@@ -275,26 +277,32 @@ def test_annotated_images_keep_name_format_and_size(image_dir: Path, tmp_path: P
         with Image.open(source) as original, Image.open(target) as drawn:
             assert drawn.size == original.size == (record["width"], record["height"])
             assert drawn.format == ("PNG" if source.suffix == ".png" else "JPEG")
-            assert drawn.mode == "RGB"
+            # The alpha channel of an RGBA input is kept.
+            assert drawn.mode == original.mode == ("RGBA" if source.suffix == ".png" else "RGB")
+            if drawn.mode == "RGBA":
+                np.testing.assert_array_equal(np.asarray(drawn)[..., 3],
+                                              np.asarray(original)[..., 3])
 
 
 def test_annotate_never_overwrites_or_rereads_inputs(image_dir: Path, tmp_path: Path, capsys):
     out = tmp_path / "out.jsonl"
-    out.write_text("earlier results\n")
     before = {p: p.read_bytes() for p in image_dir.rglob("*") if p.is_file()}
     # Into the input folder itself: refused before anything is written.
     assert main(["detect", str(image_dir), "--annotate", str(image_dir), "-o", str(out)]) == 2
-    assert "would overwrite the input" in capsys.readouterr().err
+    assert "inside the input folder" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in image_dir.rglob("*") if p.is_file()} == before
-    assert out.read_text() == "earlier results\n"
-    # Into a folder inside it: allowed, and the drawings are not taken as inputs next time.
+    assert not out.exists()
+    # Into a folder inside it: fine when that folder is not scanned (no --recursive)...
     inside = image_dir / "annotated"
-    argv = ["detect", str(image_dir), "--recursive", "--annotate", str(inside), "-o", str(out),
+    argv = ["detect", str(image_dir), "--annotate", str(inside), "-o", str(out),
             "--model", "lite", "-q"]
-    for _ in range(2):
-        assert main(argv) == 0
-        assert len(parse_records(out.read_text())) == 3
-    assert len([p for p in inside.rglob("*") if p.is_file()]) == 3
+    assert main(argv) == 0
+    assert len(parse_records(out.read_text())) == 2
+    assert len([p for p in inside.rglob("*") if p.is_file()]) == 2
+    # ... refused when it is: its pictures would be inputs of the next run.
+    assert main([*argv, "--recursive", "--overwrite"]) == 2
+    assert "inside the input folder" in capsys.readouterr().err
+    assert len(parse_records(out.read_text())) == 2
 
 
 def test_resume_skips_done_images_and_repairs_a_truncated_line(
@@ -316,8 +324,11 @@ def test_resume_skips_done_images_and_repairs_a_truncated_line(
     assert "truncated" in capsys.readouterr().err
     records = parse_records(out.read_text())
     assert [r["file"] for r in records] == [json.loads(line)["file"] for line in lines]
-    # Without --resume the file is overwritten, not appended to.
-    assert main([*argv[:2], "-o", str(out), "--model", "lite", "-q"]) == 0
+    # Without --resume or --overwrite an existing file is refused and left alone.
+    assert main([*argv[:2], "-o", str(out), "--model", "lite", "-q"]) == 2
+    assert "--resume" in capsys.readouterr().err and len(parse_records(out.read_text())) == 3
+    # --overwrite replaces it (not appended to).
+    assert main([*argv[:2], "-o", str(out), "--model", "lite", "-q", "--overwrite"]) == 0
     assert len(parse_records(out.read_text())) == 2
 
 
@@ -410,7 +421,7 @@ def test_track_in_process_to_stdout_with_the_mpeg4_fallback(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ):
     # As if the FFmpeg in PyAV had no H.264 encoder: the annotated video falls back to MPEG-4.
-    monkeypatch.setattr(cli, "VIDEO_ENCODERS", ("no-such-encoder", "mpeg4"))
+    monkeypatch.setattr(video_writer, "VIDEO_ENCODERS", ("no-such-encoder", "mpeg4"))
     video = tmp_path / "clip.mp4"
     assert main(["track", str(CLIP), "--annotate", str(video), "--model", "lite",
                  "--max-hands", "1", "--smooth", "--detection-interval", "3"]) == 0
@@ -422,7 +433,7 @@ def test_track_in_process_to_stdout_with_the_mpeg4_fallback(
 def test_annotated_video_of_odd_size_keeps_its_size(tmp_path: Path):
     # yuv420p cannot hold odd sizes; the writer must not crop or pad them.
     path = tmp_path / "odd.mp4"
-    writer = cli._VideoWriter(av, path, ["libx264", "mpeg4"], Fraction(25))
+    writer = VideoWriter(path, rate=Fraction(25))
     rng = np.random.default_rng(0)
     for index in range(5):
         writer.write(rng.integers(0, 255, (21, 33, 3), dtype=np.uint8), 40.0 * index)

@@ -108,7 +108,7 @@ def test_huge_image_memory_is_bounded_by_the_crops(full_landmarker):
         (np.zeros((10, 10, 3), np.uint16), ValueError, r"expected dtype uint8, got uint16"),
         (np.zeros((0, 10, 3), np.uint8), ValueError, r"empty"),
         (np.zeros((10, 0, 3), np.uint8), ValueError, r"empty"),
-        ([[1, 2, 3]], TypeError, r"numpy array, a PIL.Image or a path"),
+        ([[1, 2, 3]], TypeError, r"numpy array, a PIL.Image, a path, encoded image bytes"),
         (None, TypeError, r"got NoneType"),
     ],
 )

@@ -49,6 +49,7 @@ dropped after decoding.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -141,7 +142,7 @@ def ctx(lite: palmlite.HandLandmarker, legacy_hands: tuple[legacy.Hands, legacy.
 
 
 def _cli(ctx: Ctx, arguments: list[str]) -> tuple[int, str]:
-    out = ctx.tmp_path / "out.jsonl"
+    out = ctx.tmp_path / "records" / "out.jsonl"  # not a direct child of an input folder
     ctx.capsys.readouterr()
     try:
         status = cli_main([*arguments, "-q", "-o", str(out), "--model", "lite", "--threads", "1"])
@@ -209,7 +210,9 @@ def _rgba_view(_: Path) -> np.ndarray:
 _CONTIGUOUS = Ok(same_as=lambda v: np.ascontiguousarray(v).copy())
 _JPEG = (IMAGES / "hands.jpg").read_bytes()
 _PNG = (IMAGES / "webcam_side_hand.png").read_bytes()
-_NOT_AN_IMAGE = r"numpy array, a PIL.Image or a path, got {}"
+_MP4 = (DATA / "videos" / "asl_hand_40.mp4").read_bytes()
+_NOT_AN_IMAGE = (r"numpy array, a PIL.Image, a path, encoded image bytes or a binary file object, "
+                 r"got {}")
 
 IMAGE_CLASSES = [
     ImageClass("bool", lambda _: np.ones((8, 8, 3), bool),
@@ -249,7 +252,19 @@ IMAGE_CLASSES = [
     ImageClass("None", lambda _: None, Raises(TypeError, _NOT_AN_IMAGE.format("NoneType"))),
     ImageClass("nested_list", lambda _: [[[0, 0, 0]]],
                Raises(TypeError, _NOT_AN_IMAGE.format("list"))),
-    ImageClass("bytes", lambda _: _JPEG, Raises(TypeError, _NOT_AN_IMAGE.format("bytes"))),
+    # Encoded images (what engines and web servers hand over) are decoded like files.
+    ImageClass("jpeg_bytes", lambda _: _JPEG, Ok()),
+    ImageClass("jpeg_bytearray", lambda _: bytearray(_JPEG), Ok()),
+    ImageClass("png_memoryview", lambda _: memoryview(_PNG), Ok()),
+    ImageClass("jpeg_file_object", lambda _: io.BytesIO(_JPEG), Ok()),
+    ImageClass("truncated_bytes", lambda _: _JPEG[:3000],
+               Raises(ValueError, r"cannot read image from 3000 bytes: image file is truncated")),
+    ImageClass("empty_bytes", lambda _: b"", Raises(ValueError, r"cannot read an image from 0 b")),
+    ImageClass("video_bytes", lambda _: _MP4,
+               Raises(ValueError, r"it is a video; use palmlite.read_video")),
+    ImageClass("video_named_jpg", _write("clip.jpg", _MP4),
+               Raises(ValueError, r"cannot read image .*clip\.jpg: it is a video"),
+               cli=Exits(1, r"clip\.jpg: it is a video; .*palmlite track")),
     ImageClass("1x1", lambda _: np.zeros((1, 1, 3), np.uint8), Ok()),
     ImageClass("1x10000", lambda _: np.full((1, 10000, 3), 200, np.uint8), Ok()),
     ImageClass("10000x1", lambda _: np.full((10000, 1, 3), 200, np.uint8), Ok()),

@@ -26,6 +26,8 @@ def test_read_video_yields_rgb_frames_with_increasing_timestamps():
 def test_missing_and_corrupt_videos(tmp_path: Path):
     with pytest.raises(FileNotFoundError, match=r"nope\.mp4"):
         next(palmlite.read_video(tmp_path / "nope.mp4"))
+    with pytest.raises(FileNotFoundError, match=r"is a directory"):
+        next(palmlite.read_video(tmp_path))
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"\x00" * 1000)
     with pytest.raises(ValueError, match=r"bad\.mp4"):

@@ -91,6 +91,7 @@ class Hands:
         """
         if self._landmarker is None:
             raise ValueError("this Hands object is closed")
+        result: HandsResult
         if self._tracker is not None:
             result = self._tracker.track(image)
         else:

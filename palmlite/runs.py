@@ -1,0 +1,184 @@
+"""The work of ``palmlite detect`` and ``palmlite track``: inputs in, records (and annotated
+pictures) out, one input at a time.
+
+Each input is a unit: its annotated picture is written (atomically) and then its record, both
+inside :meth:`~palmlite.interrupts.StopSignals.deferred`, so a stop never separates them and
+``--resume`` sees an input either done or not. A bad input is reported and counted, never the
+end of the run; a failure to write records is (:class:`~palmlite.outputs.OutputError`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm  # type: ignore[import-untyped]
+
+from ._validate import load_image
+from .draw import draw
+from .image_io import open_image, save_annotated
+from .inputs import Input, is_live
+from .interrupts import Stopped, StopSignals
+from .landmarker import HandLandmarker
+from .outputs import RecordsFile
+from .records import image_record, video_end_record
+from .tracking import HandTracker
+from .video import VideoWriter, available_encoders, probe_video, read_video
+
+__all__ = ["Annotation", "Console", "Tally", "run_detect", "run_track"]
+
+
+class Console:
+    """stderr: error reports, the progress bar, the summary."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        # A bar only for a person watching: never in logs, pipes or captured output.
+        self.show_progress = not quiet and sys.stderr.isatty()
+
+    def error(self, message: str) -> None:
+        # tqdm.write keeps an active bar intact (it redraws it below the message).
+        tqdm.write(message, file=sys.stderr)
+
+    def summary(self, message: str) -> None:
+        if not self.quiet:
+            sys.stderr.write(message + "\n")
+            sys.stderr.flush()
+
+    def bar(self, total: int | None, unit: str) -> Any:
+        # Without a total (a live stream) tqdm shows the count and the rate.
+        return tqdm(total=total, unit=unit, file=sys.stderr, disable=not self.show_progress,
+                    dynamic_ncols=True, smoothing=0.1)
+
+
+@dataclass
+class Tally:
+    """What a run did: inputs done and failed, hands found, frames tracked."""
+
+    done: int = 0
+    failed: int = 0
+    hands: int = 0
+    frames: int = 0
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """Where annotated pictures go (input key -> path) and how they are drawn."""
+
+    targets: Mapping[str, Path]
+    draw_roi: bool = False
+    replace: bool = False
+
+
+def run_detect(todo: Sequence[Input], landmarker: HandLandmarker, records: RecordsFile,
+               annotation: Annotation, console: Console, signals: StopSignals) -> Tally:
+    """Detect hands in each image of ``todo``, writing one ``image`` record per image."""
+    tally = Tally()
+    with console.bar(len(todo), "img") as bar:
+        for item in todo:
+            bar.set_postfix_str(item.relative.name, refresh=False)
+            target = annotation.targets.get(item.key)
+            try:
+                original = open_image(item.path if item.path is not None else item.name)
+                pixels = load_image(original)
+                result = landmarker.detect(pixels)
+                picture = None if target is None else draw(
+                    pixels, result, roi=annotation.draw_roi, palm_box=annotation.draw_roi)
+            except (OSError, ValueError) as exc:
+                console.error(f"palmlite: {exc}")
+                tally.failed += 1
+                bar.update(1)
+                continue
+            with signals.deferred():
+                if picture is not None and target is not None:
+                    try:
+                        save_annotated(picture, original, target, replace=annotation.replace)
+                    except (OSError, ValueError) as exc:
+                        # No record either: the image counts as not done, and --resume
+                        # tries it again.
+                        console.error(f"palmlite: cannot write annotated {target}: {exc}")
+                        tally.failed += 1
+                        bar.update(1)
+                        continue
+                records.write(image_record(result, item.name))
+            tally.done += 1
+            tally.hands += len(result)
+            bar.update(1)
+    return tally
+
+
+def run_track(todo: Sequence[Input], landmarker: HandLandmarker, tracker_options: Mapping[
+              str, Any], records: RecordsFile, annotation: Annotation, console: Console,
+              signals: StopSignals) -> Tally:
+    """Track hands through each video of ``todo``: a ``frame`` record per frame, then a
+    ``video_end`` record once the video is complete (which is what marks it done)."""
+    tally = Tally()
+    encoders = available_encoders() if annotation.targets else []
+    infos = {item.key: probe_video(item.path) for item in todo if item.path is not None}
+    counts = [infos[item.key].frames if item.key in infos else None for item in todo]
+    total = None if None in counts else sum(c for c in counts if c is not None)
+    with console.bar(total, "frame") as bar:
+        for item in todo:
+            bar.set_postfix_str(item.relative.name, refresh=False)
+            target = annotation.targets.get(item.key)
+            writer = None if target is None else VideoWriter(
+                target, rate=infos[item.key].rate if item.key in infos else None,
+                encoders=encoders, replace=annotation.replace)
+            tracker = HandTracker(landmarker, **tracker_options)
+            try:
+                frames = _track_one(item, tracker, records, writer, annotation, bar, signals)
+            except (OSError, ValueError) as exc:
+                console.error(f"palmlite: {exc}")
+                tally.failed += 1
+                continue
+            except (Stopped, KeyboardInterrupt):
+                if is_live(item.name):
+                    # Stopping is how a live stream ends: what was tracked is complete.
+                    with signals.deferred():
+                        try:
+                            _finish_video(item, tracker, records, writer)
+                        except OSError as exc:
+                            console.error(f"palmlite: {exc}")
+                elif writer is not None:
+                    writer.discard()  # --resume tracks this video again from its start
+                raise
+            tally.done += 1
+            tally.frames += frames
+    return tally
+
+
+def _track_one(item: Input, tracker: HandTracker, records: RecordsFile,
+               writer: VideoWriter | None, annotation: Annotation, bar: Any,
+               signals: StopSignals) -> int:
+    """Track one video to its end; returns its frame count. Raises OSError/ValueError for
+    an unreadable input or unwritable output, after dropping the partial annotated video."""
+    try:
+        for frame in read_video(item.path if item.path is not None else item.name):
+            result = tracker.track(frame.image, timestamp_ms=frame.timestamp_ms)
+            picture = None if writer is None else draw(
+                frame.image, result, roi=annotation.draw_roi, palm_box=annotation.draw_roi)
+            with signals.deferred():
+                if writer is not None and picture is not None:
+                    writer.write(np.asarray(picture), frame.timestamp_ms)
+                records.write(result.to_dict(item.name))
+            bar.update(1)
+    except (OSError, ValueError):
+        if writer is not None:
+            writer.discard()
+        raise
+    with signals.deferred():
+        return _finish_video(item, tracker, records, writer)
+
+
+def _finish_video(item: Input, tracker: HandTracker, records: RecordsFile,
+                  writer: VideoWriter | None) -> int:
+    """Publish the annotated video, then the ``video_end`` record that marks it done."""
+    frames = tracker.state.frame_index
+    if writer is not None:
+        writer.close()
+    records.write(video_end_record(item.name, frames))
+    return frames
