@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .video.sources import STDIN, url_scheme
+from .video.sources import STDIN, is_stream_source, url_scheme
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -46,12 +46,9 @@ def is_stream(argument: str) -> bool:
 
 def is_live(argument: str) -> bool:
     """Whether ``argument`` is a live source, which cannot be read again from its start:
-    standard input and stream protocols (``rtsp://``, ``rtmp://``, ``udp://``, ``srt://``...).
-    Files and ``http(s)://`` and ``ftp://`` URLs can."""
-    if argument == STDIN:
-        return True
-    scheme = url_scheme(argument)
-    return scheme is not None and scheme not in _REPLAYABLE_SCHEMES
+    standard input, a named pipe, and stream protocols (``rtsp://``, ``rtmp://``, ``udp://``,
+    ``srt://``...). Files and ``http(s)://`` and ``ftp://`` URLs can."""
+    return is_stream_source(argument) and url_scheme(argument) not in _REPLAYABLE_SCHEMES
 
 
 def resume_key(argument: str | Path) -> str:

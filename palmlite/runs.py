@@ -118,6 +118,7 @@ def run_track(todo: Sequence[Input], landmarker: HandLandmarker, tracker_options
     ``video_end`` record once the video is complete (which is what marks it done)."""
     tally = Tally()
     encoders = available_encoders() if annotation.targets else []
+    # Headers of files only: opening stdin or a URL twice would eat or refetch the stream.
     infos = {item.key: probe_video(item.path) for item in todo if item.path is not None}
     counts = [infos[item.key].frames if item.key in infos else None for item in todo]
     total = None if None in counts else sum(c for c in counts if c is not None)
@@ -128,10 +129,11 @@ def run_track(todo: Sequence[Input], landmarker: HandLandmarker, tracker_options
             writer = None if target is None else VideoWriter(
                 target, rate=infos[item.key].rate if item.key in infos else None,
                 encoders=encoders, replace=annotation.replace)
-            tracker = HandTracker(landmarker, **tracker_options)
+            video = _Video(item, HandTracker(landmarker, **tracker_options), records, writer)
             try:
-                frames = _track_one(item, tracker, records, writer, annotation, bar, signals)
+                video.track(annotation, bar, signals)
             except (OSError, ValueError) as exc:
+                video.drop()
                 console.error(f"palmlite: {exc}")
                 tally.failed += 1
                 continue
@@ -140,45 +142,50 @@ def run_track(todo: Sequence[Input], landmarker: HandLandmarker, tracker_options
                     # Stopping is how a live stream ends: what was tracked is complete.
                     with signals.deferred():
                         try:
-                            _finish_video(item, tracker, records, writer)
+                            video.finish()
                         except OSError as exc:
                             console.error(f"palmlite: {exc}")
-                elif writer is not None:
-                    writer.discard()  # --resume tracks this video again from its start
+                else:
+                    video.drop()  # --resume tracks this video again from its start
                 raise
             tally.done += 1
-            tally.frames += frames
+            tally.frames += video.frames
     return tally
 
 
-def _track_one(item: Input, tracker: HandTracker, records: RecordsFile,
-               writer: VideoWriter | None, annotation: Annotation, bar: Any,
-               signals: StopSignals) -> int:
-    """Track one video to its end; returns its frame count. Raises OSError/ValueError for
-    an unreadable input or unwritable output, after dropping the partial annotated video."""
-    try:
+class _Video:
+    """One video being tracked: its frame records, annotated video and frame count."""
+
+    def __init__(self, item: Input, tracker: HandTracker, records: RecordsFile,
+                 writer: VideoWriter | None) -> None:
+        self.item, self.tracker, self.records, self.writer = item, tracker, records, writer
+        self.frames = 0  # frame records written
+
+    def track(self, annotation: Annotation, bar: Any, signals: StopSignals) -> None:
+        """Track to the end of the video, then :meth:`finish`. Raises OSError/ValueError
+        for an unreadable input or an unwritable annotated video."""
+        item, writer = self.item, self.writer
         for frame in read_video(item.path if item.path is not None else item.name):
-            result = tracker.track(frame.image, timestamp_ms=frame.timestamp_ms)
+            result = self.tracker.track(frame.image, timestamp_ms=frame.timestamp_ms)
             picture = None if writer is None else draw(
                 frame.image, result, roi=annotation.draw_roi, palm_box=annotation.draw_roi)
             with signals.deferred():
                 if writer is not None and picture is not None:
                     writer.write(np.asarray(picture), frame.timestamp_ms)
-                records.write(result.to_dict(item.name))
+                self.records.write(result.to_dict(item.name))
+                self.frames += 1
             bar.update(1)
-    except (OSError, ValueError):
-        if writer is not None:
-            writer.discard()
-        raise
-    with signals.deferred():
-        return _finish_video(item, tracker, records, writer)
+        with signals.deferred():
+            self.finish()
 
+    def finish(self) -> None:
+        """Publish the annotated video, then the ``video_end`` record that marks it done."""
+        if self.writer is not None:
+            self.writer.close()
+        self.records.write(video_end_record(self.item.name, self.frames))
 
-def _finish_video(item: Input, tracker: HandTracker, records: RecordsFile,
-                  writer: VideoWriter | None) -> int:
-    """Publish the annotated video, then the ``video_end`` record that marks it done."""
-    frames = tracker.state.frame_index
-    if writer is not None:
-        writer.close()
-    records.write(video_end_record(item.name, frames))
-    return frames
+    def drop(self) -> None:
+        """Give up on the annotated video (the frame records stay; without a ``video_end``
+        record ``--resume`` removes them and tracks the video again)."""
+        if self.writer is not None:
+            self.writer.discard()

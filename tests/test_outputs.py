@@ -17,8 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+import av
 import pytest
 from conftest import DATA, IMAGES
+from video_utils import remux
 
 from palmlite.cli import main
 from palmlite.inputs import Input
@@ -259,6 +261,33 @@ def test_sigterm_stops_track_cleanly_and_resume_finishes(tmp_path: Path):
     assert records[-1] == {"schema_version": 2, "record": "video_end", "file": "v.mp4",
                            "frames": 40}
     assert (tmp_path / "v_annotated.mp4").stat().st_size > 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_stopping_a_live_stream_ends_it_with_complete_records(tmp_path: Path):
+    stream = remux(tmp_path / "live.ts", "mpegts", repeat=3).read_bytes()
+    out = tmp_path / "f.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "palmlite", "track", "-", "-o", "f.jsonl", "--annotate",
+         "live.mp4", *FAST], cwd=tmp_path, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdin is not None
+    process.stdin.write(stream)  # and keep stdin open: the source has no end of its own
+    process.stdin.flush()
+    deadline = time.monotonic() + 120
+    while not (out.exists() and out.read_bytes().count(b"\n") >= 10):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    records = _complete_lines(out)
+    frames = [r for r in records if r["record"] == "frame"]
+    assert records[-1] == {"schema_version": 2, "record": "video_end", "file": "-",
+                           "frames": len(frames)}
+    assert [r["frame"] for r in frames] == list(range(len(frames)))
+    # Stopping is how a live source ends: its annotated video is kept, playable.
+    with av.open(str(tmp_path / "live.mp4")) as container:
+        assert sum(1 for _ in container.decode(video=0)) == len(frames)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

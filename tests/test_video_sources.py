@@ -32,6 +32,7 @@ import numpy as np
 import pytest
 from conftest import DATA
 from PIL import Image
+from video_utils import remux
 
 import palmlite
 from palmlite import video
@@ -56,27 +57,6 @@ def _boxes(data: bytes) -> list[bytes]:
     return kinds
 
 
-def _remux(target: Path, fmt: str, options: dict[str, str] | None = None,
-           repeat: int = 1) -> Path:
-    """The committed clip's packets (no re-encoding: same pixels) in another container;
-    ``repeat`` plays it several times in a row (each pass starts on a keyframe)."""
-    with av.open(str(CLIP)) as source:
-        stream = source.streams.video[0]
-        packets = [p for p in source.demux(stream) if p.dts is not None]
-        times = sorted(p.pts for p in packets)
-        span = times[-1] - times[0] + (times[1] - times[0])  # one pass plus one frame
-        with av.open(str(target), "w", format=fmt, options=options or {}) as out:
-            out_stream = out.add_stream_from_template(stream)
-            for round_ in range(repeat):
-                for packet in packets:
-                    copy = av.Packet(bytes(packet))
-                    copy.pts, copy.dts = packet.pts + round_ * span, packet.dts + round_ * span
-                    copy.is_keyframe, copy.time_base = packet.is_keyframe, packet.time_base
-                    copy.stream = out_stream
-                    out.mux(copy)
-    return target
-
-
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("clips")
@@ -85,12 +65,12 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "moov_end": end,
         # Long enough that FFmpeg's read buffer cannot hide the seek back over HTTP.
-        "moov_end_long": _remux(folder / "moov_end_long.mp4", "mp4", repeat=2),
-        "moov_start": _remux(folder / "moov_start.mp4", "mp4", {"movflags": "faststart"}),
-        "fragmented": _remux(folder / "fragmented.mp4", "mp4",
+        "moov_end_long": remux(folder / "moov_end_long.mp4", "mp4", repeat=2),
+        "moov_start": remux(folder / "moov_start.mp4", "mp4", {"movflags": "faststart"}),
+        "fragmented": remux(folder / "fragmented.mp4", "mp4",
                              {"movflags": "frag_keyframe+empty_moov+default_base_moof"}),
-        "mpegts": _remux(folder / "clip.ts", "mpegts"),
-        "matroska": _remux(folder / "clip.mkv", "matroska"),
+        "mpegts": remux(folder / "clip.ts", "mpegts"),
+        "matroska": remux(folder / "clip.mkv", "matroska"),
     }
 
 
