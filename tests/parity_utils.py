@@ -88,6 +88,10 @@ class VideoParity:
     count_equal_frames: int
     free_err_px: np.ndarray
     detector_runs_equal: int
+    #: The free-running run itself, per frame: hands as ``(landmarks, label)`` (the format of
+    #: ``free_running.drift``) and whether the palm detector ran.
+    free_hands: list[list[tuple[np.ndarray, str]]] = field(default_factory=list)
+    free_detector_ran: list[bool] = field(default_factory=list)
 
 
 def video_parity(
@@ -115,10 +119,13 @@ def video_parity(
             roi_err = max(roi_err, float(np.abs(ours.as_array() - _roi(gold_roi).as_array()).max()))
     tracker = palmlite.HandTracker(landmarker)
     equal, free, detector_equal = 0, [], 0
+    free_hands, free_detector_ran = [], []
     for pixels, gold in zip(frames, golden_frames, strict=True):
         result = tracker.track(pixels, gold["timestamp_ms"])
         assert tracker.last_plan is not None
         detector_equal += tracker.last_plan.run_detector == gold["palm_detector_ran"]
+        free_hands.append([(hand.landmarks, hand.handedness) for hand in result.hands])
+        free_detector_ran.append(tracker.last_plan.run_detector)
         row = compare_hands("", "", result, gold["hands"])
         equal += row.count_equal
         if row.landmark_err_px.size:
@@ -130,4 +137,6 @@ def video_parity(
         count_equal_frames=equal,
         free_err_px=np.concatenate(free) if free else np.zeros(0),
         detector_runs_equal=detector_equal,
+        free_hands=free_hands,
+        free_detector_ran=free_detector_ran,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import IMAGES, load_rgb
+from tolerances import STAGE_ATOL, STATIC_MAX_PX, STATIC_SCORE, STATIC_WORLD_M, TEACHER_MAX_PX
 
 import palmlite
 from palmlite import landmarker as landmarker_module
@@ -13,18 +14,21 @@ NAMES = sorted(p.name for p in IMAGES.iterdir())
 
 
 def assert_same_result(a: palmlite.HandsResult, b: palmlite.HandsResult) -> None:
+    # Measured bit-identical (ONNX Runtime's x86-64 kernels compute each row alike whatever
+    # the batch size), but that is not guaranteed on every CPU (tests/tolerances.py): a batch
+    # may differ from single runs by one pass's cross-kernel noise, i.e. the static bounds.
     assert a.image_size == b.image_size
     assert len(a.hands) == len(b.hands) and len(a.palms) == len(b.palms)
     for x, y in zip(a.hands, b.hands, strict=True):
-        # Batched and single runs go through the same kernels; ONNX Runtime gives the same
-        # rows (the conversion checks batch-vs-single to 1e-6 on every model).
-        np.testing.assert_allclose(x.landmarks, y.landmarks, atol=1e-6)
-        np.testing.assert_allclose(x.world_landmarks, y.world_landmarks, atol=1e-6)
+        np.testing.assert_allclose(x.landmarks_px[:, :2], y.landmarks_px[:, :2], rtol=0,
+                                   atol=STATIC_MAX_PX)
+        np.testing.assert_allclose(x.world_landmarks, y.world_landmarks, atol=STATIC_WORLD_M)
         assert x.handedness == y.handedness
-        assert x.presence == pytest.approx(y.presence, abs=1e-6)
-        assert x.roi.as_array() == pytest.approx(y.roi.as_array(), abs=1e-6)
+        assert x.handedness_score == pytest.approx(y.handedness_score, abs=STATIC_SCORE)
+        assert x.presence == pytest.approx(y.presence, abs=STATIC_SCORE)
+        assert x.roi.as_array() == pytest.approx(y.roi.as_array(), abs=STAGE_ATOL)
     for p, q in zip(a.palms, b.palms, strict=True):
-        assert p.score == pytest.approx(q.score, abs=1e-6)
+        assert p.score == pytest.approx(q.score, abs=STAGE_ATOL)
 
 
 def test_detect_batch_equals_detect_one_by_one(full_landmarker):
@@ -97,7 +101,10 @@ def test_landmarks_in_rois_equals_one_roi_at_a_time(full_landmarker):
     together = full_landmarker.landmarks_in_rois(image, rois)
     for roi, hand in zip(rois, together, strict=True):
         alone = full_landmarker.landmarks_in_roi(image, roi)
-        np.testing.assert_allclose(hand.landmarks, alone.landmarks, atol=1e-6)
+        # Same crop, batch of 2 against 1: at most the landmark model's cross-kernel noise,
+        # the teacher-forced bound (measured bit-identical).
+        np.testing.assert_allclose(hand.landmarks_px[:, :2], alone.landmarks_px[:, :2], rtol=0,
+                                   atol=TEACHER_MAX_PX)
     assert full_landmarker.landmarks_in_rois(image, []) == []
     with pytest.raises(TypeError, match="Roi"):
         full_landmarker.landmarks_in_rois(image, [rois[0], (0.5, 0.5, 0.1, 0.1, 0.0)])

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import IMAGES, load_rgb
 from PIL import Image
+from tolerances import TEACHER_MAX_PX
 
 import palmlite
 from palmlite.types import Roi
@@ -169,10 +170,20 @@ def test_detect_palms_returns_scored_palms_best_first(full_landmarker):
 
 def test_landmarks_in_roi_reproduces_detect(full_landmarker):
     pixels = load_rgb("hands.jpg")
-    for hand in full_landmarker.detect(pixels):
-        again = full_landmarker.landmarks_in_roi(pixels, hand.roi)
+    hands = full_landmarker.detect(pixels).hands
+    assert len(hands) == 2
+    # The same ROIs in one batch, as detect() runs them: the same kernels, the same bits.
+    for hand, again in zip(hands, full_landmarker.landmarks_in_rois(pixels, [h.roi for h in hands]),
+                           strict=True):
         np.testing.assert_array_equal(again.landmarks, hand.landmarks)
         assert again.palm is None
+    # One ROI at a time (batch of 1): measured bit-identical too, but another batch size may
+    # take other kernels on some CPUs (tests/tolerances.py): the same crop, so at most the
+    # landmark model's own noise.
+    for hand in hands:
+        alone = full_landmarker.landmarks_in_roi(pixels, hand.roi)
+        np.testing.assert_allclose(alone.landmarks_px[:, :2], hand.landmarks_px[:, :2], rtol=0,
+                                   atol=TEACHER_MAX_PX)
     with pytest.raises(TypeError, match="Roi"):
         full_landmarker.landmarks_in_roi(pixels, (0.5, 0.5, 0.2, 0.2, 0.0))
 

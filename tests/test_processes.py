@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from _mp_workers import fingerprint
 from conftest import DATA, IMAGES, load_rgb
+from tolerances import STATIC_MAX_PX
 
 import palmlite
 
@@ -63,6 +64,9 @@ def test_one_landmarker_shared_by_8_threads_is_bit_identical_to_serial(
     lite: palmlite.HandLandmarker,
 ) -> None:
     serial = [fingerprint(lite.detect(image)) for image in ARRAYS]
+    # Batches against a serial batch: another batch size may take other kernels on some CPUs
+    # (tests/tolerances.py; test_batch.py bounds detect_batch against detect).
+    serial_batch = [fingerprint(r) for r in lite.detect_batch(ARRAYS)]
     assert sum(len(s) for s in serial) > 0
     reps = 2
 
@@ -79,8 +83,8 @@ def test_one_landmarker_shared_by_8_threads_is_bit_identical_to_serial(
         return out
 
     results = _in_threads([lambda w=w: job(w) for w in range(8)], workers=8)
-    for result in results:
-        assert result == serial * reps
+    for worker, result in enumerate(results):
+        assert result == (serial_batch if worker % 3 == 0 else serial) * reps
 
 
 def test_trackers_in_threads_equal_each_stream_alone(
@@ -160,9 +164,10 @@ def test_tracking_is_deterministic(lite: palmlite.HandLandmarker,
 
 
 def test_one_versus_two_threads(record_property: Callable[[str, Any], None]) -> None:
-    """Not guaranteed bit-identical: ONNX Runtime may split a reduction differently with
-    another thread count. Measured here identical (palmlite's sessions on x86-64 CPUs with
-    onnxruntime's MLAS kernels); what the test requires is the same hands within 1e-3 px."""
+    """Not guaranteed bit-identical: a back end may split work differently with another thread
+    count. Measured identical with 1 to 4 threads (ONNX Runtime's x86-64 MLAS kernels split
+    rows or columns, never a reduction); what the test requires is the same hands within one
+    pass's cross-kernel noise, the static parity bound (tests/tolerances.py)."""
     one = palmlite.HandLandmarker(model="lite", num_threads=1)
     two = palmlite.HandLandmarker(model="lite", num_threads=2)
     worst = 0.0
@@ -170,6 +175,6 @@ def test_one_versus_two_threads(record_property: Callable[[str, Any], None]) -> 
         a, b = one.detect(image), two.detect(image)
         assert [h.handedness for h in a] == [h.handedness for h in b]
         for x, y in zip(a, b, strict=True):
-            worst = max(worst, float(np.abs(x.landmarks_px - y.landmarks_px).max()))
+            worst = max(worst, float(np.abs(x.landmarks_px[:, :2] - y.landmarks_px[:, :2]).max()))
     record_property("max_px_difference_1_vs_2_threads", worst)
-    assert worst <= 1e-3
+    assert worst <= STATIC_MAX_PX, f"{worst:.4f} px (bound {STATIC_MAX_PX})"

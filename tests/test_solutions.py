@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import DATA, load_rgb
+from free_running import check_against_floor, drift, legacy_video_config, printed_run
 from PIL import Image
+from tolerances import STATIC_MAX_PX, STATIC_MEDIAN_PX, STATIC_SCORE, STATIC_WORLD_M
 
 import palmlite
 import palmlite as mp
@@ -28,6 +30,7 @@ from palmlite.solutions._messages import SolutionOutputs
 ROOT = Path(__file__).resolve().parents[1]
 LEGACY = ROOT / "examples" / "legacy"
 GOLDEN = json.loads((DATA / "goldens" / "legacy_scripts.json").read_text())
+CHAOS_FLOOR = json.loads((DATA / "goldens" / "chaos_floor.json").read_text())
 MEDIAPIPE_IMPORT = "import mediapipe as mp\n"
 PALMLITE_IMPORT = "import palmlite as mp\n"
 
@@ -67,18 +70,23 @@ def landmark_errors_px(ours: list[list[float]], theirs: list[list[float]],
 def test_static_script_matches_mediapipe(args, golden, tmp_path):
     records = run_with_palmlite("static_images.py", golden["args"], tmp_path)
     assert [r["file"] for r in records] == [g["file"] for g in golden["records"]]
-    errors = []
+    errors, world, score = [], 0.0, 0.0
     for ours, theirs in zip(records, golden["records"], strict=True):
         assert len(ours["hands"]) == len(theirs["hands"]), ours["file"]
         size = image_size(ours["file"])
         for a, b in zip(ours["hands"], theirs["hands"], strict=True):
             assert (a["label"], a["index"]) == (b["label"], b["index"]), ours["file"]
-            assert abs(a["score"] - b["score"]) < 2e-3
+            score = max(score, abs(a["score"] - b["score"]))
             errors.append(landmark_errors_px(a["landmarks"], b["landmarks"], size))
-            world = np.abs(np.array(a["world_landmarks"]) - np.array(b["world_landmarks"]))
-            assert world.max() < 2e-4
+            world = max(world, float(np.abs(np.array(a["world_landmarks"])
+                                            - np.array(b["world_landmarks"])).max()))
     err = np.concatenate(errors)
-    assert np.median(err) <= 0.1 and err.max() <= 1.0, (np.median(err), err.max())
+    # The static parity bounds (tests/tolerances.py, measured and emulated there).
+    report = (f"median {np.median(err):.4f} px (bound {STATIC_MEDIAN_PX}), max {err.max():.4f} "
+              f"px (bound {STATIC_MAX_PX}), world {world:.2e} m (bound {STATIC_WORLD_M}), "
+              f"handedness score {score:.2e} (bound {STATIC_SCORE})")
+    assert np.median(err) <= STATIC_MEDIAN_PX and err.max() <= STATIC_MAX_PX, report
+    assert world <= STATIC_WORLD_M and score <= STATIC_SCORE, report
 
 
 @pytest.mark.parametrize(("args", "golden"), golden_runs("video_loop.py"),
@@ -86,21 +94,18 @@ def test_static_script_matches_mediapipe(args, golden, tmp_path):
 def test_video_script_matches_mediapipe(args, golden, tmp_path):
     records = run_with_palmlite("video_loop.py", golden["args"], tmp_path)
     assert len(records) == len(golden["records"]) == 40
-    errors = []
-    for ours, theirs in zip(records, golden["records"], strict=True):
-        frame = ours["frame"]
-        assert len(ours["hands"]) == len(theirs["hands"]), f"frame {frame}"
-        for a, b in zip(ours["hands"], theirs["hands"], strict=True):
-            assert a["label"] == b["label"], f"frame {frame}"
-            errors.append(landmark_errors_px(a["landmarks"], b["landmarks"],
-                                             (ours["width"], ours["height"])))
-    err = np.concatenate(errors)
-    report = f"median {np.median(err):.3f} p99 {np.percentile(err, 99):.3f} max {err.max():.3f} px"
-    # Per frame palmlite matches MediaPipe to ~0.01 px (teacher-forced, test_parity_video.py),
-    # but in a free-running loop each frame's crop comes from the last frame's landmarks, so the
-    # ONNX models' ~1e-4 float noise compounds. Measured on these clips: max 0.90 px
-    # (open_hand_reach), median 0.03-0.11 px.
-    assert np.median(err) <= 0.25 and err.max() <= 1.0, report
+    assert [(r["width"], r["height"]) for r in records] == [
+        (g["width"], g["height"]) for g in golden["records"]]
+    # A free-running loop: each frame's crop comes from the last frame's landmarks, so float
+    # noise (another CPU's kernels, ONNX instead of TFLite) compounds from frame to frame. The
+    # bound is MediaPipe's own drift on perturbed frames (tests/data/goldens/chaos_floor.json),
+    # for the Hands options this command line selects.
+    clip, run = legacy_video_config(golden["args"])
+    measured = drift(printed_run(golden["records"]), printed_run(records),
+                     (records[0]["width"], records[0]["height"]))
+    failures, report = check_against_floor(measured, CHAOS_FLOOR["floors"][clip][run],
+                                           f"{clip} ({run})")
+    assert not failures, f"{failures} out of bounds. {report}"
 
 
 @pytest.mark.parametrize(("args", "golden"), golden_runs("drawing.py"),
@@ -117,7 +122,9 @@ def test_drawing_script_matches_mediapipe(args, golden, tmp_path):
     layer = np.asarray(Image.open(DATA / "goldens" / f"legacy_drawing_{Path(source).stem}.png"))
     theirs = layer[..., 3] == 255
     # Same strokes in the same places: OpenCV's and palmlite's rasterisers differ only at
-    # stroke edges (measured IoU 0.96, colour agreement 0.92 on two_thumbs_up.jpg).
+    # stroke edges (measured IoU 0.96, colour agreement 0.92 on two_thumbs_up.jpg). Landmark
+    # noise across CPUs (< 0.5 px, tests/tolerances.py) moves few edge pixels: the bounds held
+    # under every emulated noise level there.
     union = ours | theirs
     iou = (ours & theirs).sum() / union.sum()
     same_colour = (after[union] == np.where(theirs[..., None], layer[..., :3], before)[union])

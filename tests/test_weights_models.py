@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from tolerances import RAW_REL
 
 import palmlite
 from palmlite import models
@@ -110,14 +111,17 @@ def test_a_batch_gives_the_rows_of_single_runs(key: str, signature: models.Signa
     size = signature.inputs[0][1][1]
     frames = np.random.default_rng(5).random((8, size, size, 3), dtype=np.float32)
     singles = [model.run(frames[i : i + 1]) for i in range(len(frames))]
+    # Measured bit-identical; guaranteed only up to cross-kernel noise (tests/tolerances.py).
     for n in (1, 3, 8):
         batched = model.run(frames[:n])
         for k, (name, shape) in enumerate(signature.outputs):
             assert batched[k].shape == (n, *shape[1:]), name
             assert batched[k].dtype == np.float32
+            scale = max(float(np.abs(singles[i][k]).max()) for i in range(n))
             for i in range(n):
                 np.testing.assert_allclose(batched[k][i : i + 1], singles[i][k], rtol=0,
-                                           atol=1e-6, err_msg=f"{key}/{name} row {i} of {n}")
+                                           atol=RAW_REL * scale,
+                                           err_msg=f"{key}/{name} row {i} of {n}")
 
 
 def test_run_checks_its_input_and_accepts_an_empty_batch():
