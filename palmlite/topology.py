@@ -63,21 +63,27 @@ class PalmKeypoint(enum.IntEnum):
     THUMB_MCP = 6
 
 
-HAND_PALM_CONNECTIONS = frozenset({(0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17)})
-HAND_THUMB_CONNECTIONS = frozenset({(1, 2), (2, 3), (3, 4)})
-HAND_INDEX_FINGER_CONNECTIONS = frozenset({(5, 6), (6, 7), (7, 8)})
-HAND_MIDDLE_FINGER_CONNECTIONS = frozenset({(9, 10), (10, 11), (11, 12)})
-HAND_RING_FINGER_CONNECTIONS = frozenset({(13, 14), (14, 15), (15, 16)})
-HAND_PINKY_FINGER_CONNECTIONS = frozenset({(17, 18), (18, 19), (19, 20)})
+# PARITY: the groups as MediaPipe's hands_connections.py lists them (tuples, in this order).
+# MediaPipe's HAND_CONNECTIONS is frozenset().union of these tuples, and its draw_landmarks
+# draws connections in that set's iteration order, which decides the colour where two lines
+# cross: HAND_CONNECTIONS is built the same way so it iterates in the same order.
+_PALM = ((0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17))
+_THUMB = ((1, 2), (2, 3), (3, 4))
+_INDEX_FINGER = ((5, 6), (6, 7), (7, 8))
+_MIDDLE_FINGER = ((9, 10), (10, 11), (11, 12))
+_RING_FINGER = ((13, 14), (14, 15), (15, 16))
+_PINKY_FINGER = ((17, 18), (18, 19), (19, 20))
+
+HAND_PALM_CONNECTIONS = frozenset(_PALM)
+HAND_THUMB_CONNECTIONS = frozenset(_THUMB)
+HAND_INDEX_FINGER_CONNECTIONS = frozenset(_INDEX_FINGER)
+HAND_MIDDLE_FINGER_CONNECTIONS = frozenset(_MIDDLE_FINGER)
+HAND_RING_FINGER_CONNECTIONS = frozenset(_RING_FINGER)
+HAND_PINKY_FINGER_CONNECTIONS = frozenset(_PINKY_FINGER)
 
 #: All 21 connections, as a frozenset of (start, end) landmark index pairs (like MediaPipe).
 HAND_CONNECTIONS = frozenset().union(
-    HAND_PALM_CONNECTIONS,
-    HAND_THUMB_CONNECTIONS,
-    HAND_INDEX_FINGER_CONNECTIONS,
-    HAND_MIDDLE_FINGER_CONNECTIONS,
-    HAND_RING_FINGER_CONNECTIONS,
-    HAND_PINKY_FINGER_CONNECTIONS,
+    _PALM, _THUMB, _INDEX_FINGER, _MIDDLE_FINGER, _RING_FINGER, _PINKY_FINGER
 )
 
 #: The 12 landmarks MediaPipe uses to place the next frame's crop: wrist, thumb CMC/MCP/IP and

@@ -49,3 +49,37 @@ def test_no_print_or_assert_in_the_library():
             assert not isinstance(node, ast.Assert), f"assert in {path.name}:{node.lineno}"
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
                 raise AssertionError(f"print in {path.name}:{node.lineno}")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_only_the_legacy_layer_imports_protobuf():
+    # "Legacy stays at the edge": MediaPipe's protobuf messages live in palmlite/solutions/.
+    users = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
+             if any(m == "google" or m.startswith("google.") for m in _imported_modules(p))}
+    assert users == {"solutions/_protos.py"}
+
+
+def test_the_native_api_never_loads_protobuf():
+    # palmlite.solutions and palmlite.framework are loaded on first use only.
+    code = (
+        "import sys, numpy as np, palmlite\n"
+        "landmarker = palmlite.HandLandmarker(model='lite', num_threads=1)\n"
+        "image = np.zeros((64, 64, 3), np.uint8)\n"
+        "landmarker.detect(image); palmlite.HandTracker(landmarker).track(image)\n"
+        "palmlite.draw(image, ())\n"
+        "assert 'google.protobuf' not in sys.modules, 'protobuf was imported'\n"
+        "assert 'palmlite.solutions' not in sys.modules\n"
+        "import palmlite as mp\n"
+        "assert mp.solutions.hands.Hands and mp.framework.formats.landmark_pb2\n"
+        "assert 'google.protobuf' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -1,15 +1,20 @@
-"""Plain-Python stand-ins for the protobuf messages the legacy solution API returns.
+"""What the legacy ``Hands.process`` returns: MediaPipe's protobuf messages in a NamedTuple.
 
-MediaPipe's ``mp.solutions.hands`` hands out ``NormalizedLandmarkList``, ``LandmarkList`` and
-``ClassificationList`` protobuf messages. Scripts only read their fields, so dataclasses with
-the same field names (and the same defaults as the proto3 fields) are a drop-in replacement
-without a protobuf dependency.
+The message classes are genuine protobuf classes with MediaPipe's names (see ``_protos.py``);
+they are re-exported here for the solution modules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from .framework.formats.classification_pb2 import Classification, ClassificationList
+from .framework.formats.landmark_pb2 import (
+    Landmark,
+    LandmarkList,
+    NormalizedLandmark,
+    NormalizedLandmarkList,
+)
 
 __all__ = [
     "Classification",
@@ -22,60 +27,12 @@ __all__ = [
 ]
 
 
-@dataclass
-class Landmark:
-    """One world landmark in metres, origin near the hand's centre. Hands never set
-    ``visibility`` or ``presence`` (MediaPipe leaves them at the proto default 0.0)."""
-
-    x: float = 0.0
-    y: float = 0.0
-    z: float = 0.0
-    visibility: float = 0.0
-    presence: float = 0.0
-
-
-@dataclass
-class NormalizedLandmark(Landmark):
-    """One landmark: ``x``, ``y`` as fractions of the image width and height, ``z`` depth
-    relative to the wrist in the same scale as ``x`` (the same fields as :class:`Landmark`)."""
-
-
-@dataclass
-class NormalizedLandmarkList:
-    """The 21 landmarks of one hand, as ``.landmark[i]``."""
-
-    landmark: list[NormalizedLandmark] = field(default_factory=list)
-
-
-@dataclass
-class LandmarkList:
-    """The 21 world landmarks of one hand, as ``.landmark[i]``."""
-
-    landmark: list[Landmark] = field(default_factory=list)
-
-
-@dataclass
-class Classification:
-    """A handedness label: ``index`` 0 is ``"Left"``, 1 is ``"Right"`` (MediaPipe's label map);
-    ``score`` is the probability of ``label``."""
-
-    index: int = 0
-    score: float = 0.0
-    label: str = ""
-    display_name: str = ""
-
-
-@dataclass
-class ClassificationList:
-    """One hand's handedness, as ``.classification[0]``."""
-
-    classification: list[Classification] = field(default_factory=list)
-
-
 class SolutionOutputs(NamedTuple):
     """What ``Hands.process`` returns. Each field is ``None`` when no hand was found, else a
-    list with one entry per hand, in the same order in all three."""
+    list with one message per hand, in the same order in all three: ``NormalizedLandmarkList``
+    (21 landmarks, x and y as fractions of the image size), ``LandmarkList`` (world landmarks
+    in metres) and ``ClassificationList`` (handedness)."""
 
-    multi_hand_landmarks: list[NormalizedLandmarkList] | None
-    multi_hand_world_landmarks: list[LandmarkList] | None
-    multi_handedness: list[ClassificationList] | None
+    multi_hand_landmarks: list[Any] | None
+    multi_hand_world_landmarks: list[Any] | None
+    multi_handedness: list[Any] | None

@@ -1,10 +1,13 @@
-"""``palmlite.solutions.drawing_utils``: legacy ``draw_landmarks`` and ``DrawingSpec``.
+"""``palmlite.solutions.drawing_utils``: MediaPipe's legacy drawing helpers, pixel for pixel.
 
-Draws in place on a ``(H, W, 3)`` uint8 array like MediaPipe's (which uses OpenCV), in
-NumPy: connections first, then each landmark as a coloured dot on a slightly larger white
-one. Colours are written to the channels in the order given, so the same tuple means BGR on a
-BGR image and RGB on an RGB one, exactly as with MediaPipe. Pixels are not identical to
-OpenCV's rasterisation (edges differ by about a pixel); positions and widths are.
+``draw_landmarks``, ``draw_detection`` and ``draw_axis`` draw in place on a ``(H, W, 3)`` uint8
+array exactly as MediaPipe 0.10.21's do: same shapes, same order, and OpenCV's own integer
+rasterisation (``palmlite/solutions/_raster.py``), without OpenCV. ``plot_landmarks`` draws
+a 3-D matplotlib plot (the optional extra ``palmlite[plot]``).
+
+Colours are written to the channels in the order given: MediaPipe's constants and styles are
+BGR (its examples draw on OpenCV's BGR images), so on an RGB image red and blue swap, exactly
+as they do with MediaPipe.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import _plot, _raster
+
 __all__ = [
     "BLACK_COLOR",
     "BLUE_COLOR",
@@ -24,7 +29,10 @@ __all__ = [
     "RED_COLOR",
     "WHITE_COLOR",
     "DrawingSpec",
+    "draw_axis",
+    "draw_detection",
     "draw_landmarks",
+    "plot_landmarks",
 ]
 
 Color = tuple[int, int, int]
@@ -37,6 +45,9 @@ BLUE_COLOR: Color = (255, 0, 0)
 
 _VISIBILITY_THRESHOLD = 0.5
 _PRESENCE_THRESHOLD = 0.5
+_MAX_THICKNESS = 32767  # OpenCV's limit
+#: MediaPipe's LocationData.RELATIVE_BOUNDING_BOX (location_data.proto).
+_RELATIVE_BOUNDING_BOX = 2
 
 
 @dataclass
@@ -49,7 +60,7 @@ class DrawingSpec:
     circle_radius: int = 2
 
 
-# Module-level so the defaults are shared values, as in MediaPipe's signature.
+# Module-level so the defaults are shared values, as in MediaPipe's signatures.
 _DEFAULT_DOTS = DrawingSpec(color=RED_COLOR)
 _DEFAULT_LINES = DrawingSpec()
 
@@ -71,10 +82,10 @@ def _normalized_to_pixel_coordinates(
 
 
 def _hidden(landmark: Any) -> bool:
-    """MediaPipe skips landmarks whose *set* visibility or presence is below 0.5. Only
-    protobuf messages can tell "set" from "0.0"; hand landmarks never set either field."""
+    """MediaPipe skips landmarks whose *set* visibility or presence is below 0.5 (hand
+    landmarks never set either field)."""
     has_field = getattr(landmark, "HasField", None)
-    if has_field is None:
+    if has_field is None:  # a plain object with .x/.y: nothing is "set"
         return False
     return bool(
         (has_field("visibility") and landmark.visibility < _VISIBILITY_THRESHOLD)
@@ -86,19 +97,72 @@ def _check_image(image: object) -> npt.NDArray[np.uint8]:
     if not isinstance(image, np.ndarray):
         raise TypeError(f"image must be a numpy array, got {type(image).__name__}")
     if image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"image must be an (H, W, 3) array, got shape {image.shape}")
+        # MediaPipe's message first: its own tests match it.
+        raise ValueError("Input image must contain three channel bgr data: expected an "
+                         f"(H, W, 3) array, got shape {image.shape}")
     if image.dtype != np.uint8:
         raise ValueError(f"image must be uint8, got {image.dtype}")
     if not image.flags.writeable:
-        raise ValueError("draw_landmarks draws in place, but image is read-only (pass a copy)")
+        raise ValueError("drawing is in place, but image is read-only (pass a copy)")
     return image
 
 
-def _check_color(color: Sequence[int]) -> Color:
-    values = tuple(int(c) for c in color)
-    if len(values) != 3 or not all(0 <= c <= 255 for c in values):
-        raise ValueError(f"color must be 3 ints in 0..255, got {color!r}")
-    return values[0], values[1], values[2]
+def _color(color: object) -> Color:
+    """A colour as OpenCV takes a ``Scalar``: 1 to 4 numbers (missing channels are 0, a 4th
+    is ignored on a 3-channel image), each rounded half to even and saturated to 0..255."""
+    values = [color] if isinstance(color, (int, float, np.number)) else color
+    if not isinstance(values, (Sequence, np.ndarray)) or not 1 <= len(values) <= 4 or not all(
+            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"color must be 1 to 4 numbers (B, G, R), got {color!r}")
+    channels = [min(max(round(float(v)), 0), 255) for v in values] + [0, 0]
+    return channels[0], channels[1], channels[2]
+
+
+def _int(name: str, value: object, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if not low <= value <= _MAX_THICKNESS:
+        raise ValueError(f"{name} must be in [{low}, {_MAX_THICKNESS}], got {value!r}")
+    return int(value)
+
+
+def _line(image: npt.NDArray[np.uint8], start: tuple[int, int], end: tuple[int, int],
+          spec: DrawingSpec) -> None:
+    _raster.line(image, start, end, _color(spec.color), _int("thickness", spec.thickness, 1))
+
+
+def _circle(image: npt.NDArray[np.uint8], centre: tuple[int, int], radius: int, color: object,
+            thickness: int) -> None:
+    _raster.circle(image, centre, _int("circle_radius", radius, 0), _color(color),
+                   _int("thickness", thickness, -_MAX_THICKNESS))
+
+
+def _visible_points(landmark_list: Any, image_size: tuple[int, int] | None,
+                    ) -> tuple[dict[int, Any], int]:
+    """The landmarks MediaPipe draws, by index (pixels when ``image_size = (W, H)`` is given,
+    else the landmarks themselves), and the number of landmarks."""
+    landmarks = list(landmark_list.landmark)
+    points: dict[int, Any] = {}
+    for index, landmark in enumerate(landmarks):
+        if _hidden(landmark):
+            continue
+        if image_size is None:
+            points[index] = landmark
+            continue
+        point = _normalized_to_pixel_coordinates(landmark.x, landmark.y, *image_size)
+        if point is not None:
+            points[index] = point
+    return points, len(landmarks)
+
+
+def _check_connection(connection: Sequence[int], count: int) -> tuple[int, int]:
+    start, end = connection[0], connection[1]
+    if not (0 <= start < count and 0 <= end < count):
+        raise ValueError(
+            f"Landmark index is out of range. Invalid connection from landmark #{start} "
+            f"to landmark #{end}."
+        )
+    return start, end
 
 
 def _spec_for(spec: DrawingSpec | Mapping[Any, DrawingSpec], key: object) -> DrawingSpec:
@@ -115,117 +179,143 @@ def draw_landmarks(
     ) = _DEFAULT_LINES,
     is_drawing_landmarks: bool = True,
 ) -> None:
-    """Draw one hand's landmarks and connections on ``image``, in place.
+    """Draw one hand's landmarks and connections on ``image``, in place, like MediaPipe.
 
     Args:
         image: ``(H, W, 3)`` uint8, writable.
-        landmark_list: anything with ``.landmark[i].x/.y`` normalized, such as an entry of
-            ``results.multi_hand_landmarks`` (MediaPipe's own messages work too). ``None``
-            draws nothing.
+        landmark_list: a ``NormalizedLandmarkList`` (an entry of
+            ``results.multi_hand_landmarks``, one you build from
+            ``landmark_pb2.NormalizedLandmarkList``, or MediaPipe's own); anything with
+            ``.landmark[i].x/.y`` works too. ``None`` draws nothing.
         connections: ``(start, end)`` index pairs to join, e.g. ``HAND_CONNECTIONS``.
         landmark_drawing_spec: one ``DrawingSpec`` or a mapping landmark index -> spec
-            (default: red dots of radius 2); ``None`` draws no dots.
-        connection_drawing_spec: one spec or a mapping connection -> spec (default: white,
-            thickness 2); ``None`` draws no lines.
+            (default: red rings of radius 2); ``None`` draws no dots.
+        connection_drawing_spec: one spec or a mapping connection -> spec (default: light
+            grey, 2 px); ``None`` draws no lines.
         is_drawing_landmarks: ``False`` draws the connections only.
 
-    Landmarks outside the image are not drawn, nor are connections touching them. Raises
-    ``ValueError`` for a connection index outside the landmark list, like MediaPipe.
+    Lines first (``cv2.line``), then per landmark a ``(224, 224, 224)`` disc or ring of radius
+    ``max(r + 1, int(1.2 * r))`` and the spec's colour at radius ``r`` (``cv2.circle``).
+    Landmarks outside the image, or with a set visibility or presence below 0.5, are not
+    drawn, nor are connections touching them. Raises ``ValueError`` for a connection index
+    outside the landmark list, like MediaPipe.
     """
     if landmark_list is None:
         return
     pixels = _check_image(image)
     height, width = pixels.shape[:2]
-    landmarks = list(landmark_list.landmark)
-    points: dict[int, tuple[int, int]] = {}
-    for index, landmark in enumerate(landmarks):
-        if _hidden(landmark):
-            continue
-        point = _normalized_to_pixel_coordinates(landmark.x, landmark.y, width, height)
-        if point is not None:
-            points[index] = point
-
-    lines: list[tuple[tuple[int, int], tuple[int, int], Color, int]] = []
+    points, count = _visible_points(landmark_list, (width, height))
     for connection in connections or ():
-        start, end = int(connection[0]), int(connection[1])
-        if not (0 <= start < len(landmarks) and 0 <= end < len(landmarks)):
-            raise ValueError(
-                f"Landmark index is out of range. Invalid connection from landmark #{start} "
-                f"to landmark #{end}."
-            )
+        start, end = _check_connection(connection, count)
         if start in points and end in points and connection_drawing_spec is not None:
-            spec = _spec_for(connection_drawing_spec, connection)
-            if spec.thickness < 1:
-                raise ValueError(f"line thickness must be >= 1, got {spec.thickness}")
-            lines.append((points[start], points[end], _check_color(spec.color), spec.thickness))
-
-    # (centre, radius, colour, thickness); drawn after the lines so dots sit on top.
-    dots: list[tuple[tuple[int, int], int, Color, int]] = []
+            _line(pixels, points[start], points[end],
+                  _spec_for(connection_drawing_spec, connection))
+    # Dots after the lines, so they sit on top (MediaPipe: "aesthetically better").
     if is_drawing_landmarks and landmark_drawing_spec is not None:
         for index, point in points.items():
             spec = _spec_for(landmark_drawing_spec, index)
             border = max(spec.circle_radius + 1, int(spec.circle_radius * 1.2))
-            dots.append((point, border, WHITE_COLOR, spec.thickness))
-            dots.append((point, spec.circle_radius, _check_color(spec.color), spec.thickness))
-    _render(pixels, lines, dots)
+            _circle(pixels, point, border, WHITE_COLOR, spec.thickness)
+            _circle(pixels, point, spec.circle_radius, spec.color, spec.thickness)
 
 
-def _segment_distance(
-    xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64], a: tuple[int, int],
-    b: tuple[int, int],
-) -> npt.NDArray[np.float64]:
-    """Distance from each pixel centre to the segment ``a``-``b``."""
-    dx, dy = float(b[0] - a[0]), float(b[1] - a[1])
-    px, py = xs - a[0], ys - a[1]
-    length2 = dx * dx + dy * dy
-    t = np.clip((px * dx + py * dy) / length2, 0.0, 1.0) if length2 > 0 else np.zeros_like(px)
-    distance: npt.NDArray[np.float64] = np.hypot(px - t * dx, py - t * dy)
-    return distance
-
-
-def _paint(
-    pixels: npt.NDArray[np.uint8], centre_box: tuple[int, int, int, int], color: Color,
-    inside: Any,
+def draw_detection(
+    image: npt.NDArray[np.uint8],
+    detection: Any,
+    keypoint_drawing_spec: DrawingSpec = _DEFAULT_DOTS,
+    bbox_drawing_spec: DrawingSpec = _DEFAULT_LINES,
 ) -> None:
-    """Set ``color`` on the pixels of the box ``(x0, y0, x1, y1)`` where ``inside(xs, ys)``."""
-    height, width = pixels.shape[:2]
-    x0, y0 = max(centre_box[0], 0), max(centre_box[1], 0)
-    x1, y1 = min(centre_box[2], width), min(centre_box[3], height)
-    if x0 >= x1 or y0 >= y1:
-        return
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
-    pixels[y0:y1, x0:x1][inside(xs, ys)] = color
+    """Draw a ``detection_pb2.Detection``'s relative keypoints (circles) and relative
+    bounding box (a rectangle) on ``image``, in place, like MediaPipe.
 
-
-def _render(
-    pixels: npt.NDArray[np.uint8],
-    lines: list[tuple[tuple[int, int], tuple[int, int], Color, int]],
-    dots: list[tuple[tuple[int, int], int, Color, int]],
-) -> None:
-    """Rasterise lines and dots as distance fields over each primitive's own bounding box,
-    so the cost does not grow with the image size.
-
-    The widths follow OpenCV's rasterisation as measured against ``cv2.line``/``cv2.circle``
-    (a thick line is a capsule of radius ``(t + 1) // 2`` plus half a pixel; a filled dot
-    covers pixel centres within the radius), which makes the drawings overlap MediaPipe's
-    closely without OpenCV.
+    Raises ``ValueError`` when the location data is not ``RELATIVE_BOUNDING_BOX``.
     """
-    for a, b, color, thickness in lines:
-        radius = 0.5 if thickness == 1 else (thickness + 1) // 2 + 0.5
-        reach = math.ceil(radius)
-        box = (min(a[0], b[0]) - reach, min(a[1], b[1]) - reach,
-               max(a[0], b[0]) + reach + 1, max(a[1], b[1]) + reach + 1)
-        _paint(pixels, box, color,
-               lambda xs, ys, a=a, b=b, r=radius: _segment_distance(xs, ys, a, b) <= r)
-    for (cx, cy), radius, color, thickness in dots:
-        half = max(thickness, 1) / 2 + 0.5
-        reach = radius + math.ceil(half) + 1
-        box = (cx - reach, cy - reach, cx + reach + 1, cy + reach + 1)
-        if thickness < 0:
-            _paint(pixels, box, color,
-                   lambda xs, ys, c=(cx, cy), r=radius: np.hypot(xs - c[0], ys - c[1])
-                   <= r + 0.25)
-        else:
-            _paint(pixels, box, color,
-                   lambda xs, ys, c=(cx, cy), r=radius, h=half: np.abs(
-                       np.hypot(xs - c[0], ys - c[1]) - r) <= h)
+    if detection is None:
+        return
+    pixels = _check_image(image)
+    height, width = pixels.shape[:2]
+    location = detection.location_data
+    if location.format != _RELATIVE_BOUNDING_BOX:
+        raise ValueError("LocationData must be relative for this drawing funtion to work.")
+
+    def pixel(x: float, y: float) -> tuple[int, int]:
+        # PARITY: MediaPipe hands OpenCV ``None`` for a point outside the image, which
+        # OpenCV's Python binding reads as (0, 0): such a point is drawn at the corner.
+        return _normalized_to_pixel_coordinates(x, y, width, height) or (0, 0)
+
+    for keypoint in location.relative_keypoints:
+        _circle(pixels, pixel(keypoint.x, keypoint.y), keypoint_drawing_spec.circle_radius,
+                keypoint_drawing_spec.color, keypoint_drawing_spec.thickness)
+    if not location.HasField("relative_bounding_box"):
+        return
+    box = location.relative_bounding_box
+    thickness = _int("thickness", bbox_drawing_spec.thickness, -_MAX_THICKNESS)
+    _raster.rectangle(pixels, pixel(box.xmin, box.ymin),
+                      pixel(box.xmin + box.width, box.ymin + box.height),
+                      _color(bbox_drawing_spec.color), thickness)
+
+
+#: The origin and the unit axes, one point per row.
+_AXES = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32)
+
+
+def draw_axis(
+    image: npt.NDArray[np.uint8],
+    rotation: npt.ArrayLike,
+    translation: npt.ArrayLike,
+    focal_length: tuple[float, float] = (1.0, 1.0),
+    principal_point: tuple[float, float] = (0.0, 0.0),
+    axis_length: float = 0.1,
+    axis_drawing_spec: DrawingSpec = _DEFAULT_LINES,
+) -> None:
+    """Draw an object's x (red), y (green) and z (blue) axes as arrows, in place, like
+    MediaPipe: the axes, ``axis_length`` long, are rotated by ``rotation`` (3 x 3),
+    moved by ``translation`` (3,), projected with the camera's ``focal_length`` and
+    ``principal_point`` to normalized device coordinates (clipped to [-1, 1]) and drawn with
+    ``cv2.arrowedLine`` at ``axis_drawing_spec.thickness``."""
+    pixels = _check_image(image)
+    height, width = pixels.shape[:2]
+    # The same NumPy operations as MediaPipe's, so the float rounding (and pixels) agree.
+    camera = np.matmul(rotation, axis_length * _AXES.T).T + translation
+    x, y, z = camera[..., 0], camera[..., 1], camera[..., 2]
+    x_ndc = np.clip(-focal_length[0] * x / (z + 1e-5) + principal_point[0], -1.0, 1.0)
+    y_ndc = np.clip(-focal_length[1] * y / (z + 1e-5) + principal_point[1], -1.0, 1.0)
+    xs = np.int32((1 + x_ndc) * 0.5 * width).tolist()
+    ys = np.int32((1 - y_ndc) * 0.5 * height).tolist()
+    origin = (xs[0], ys[0])
+    thickness = _int("thickness", axis_drawing_spec.thickness, 1)
+    for axis, color in zip((1, 2, 3), (RED_COLOR, GREEN_COLOR, BLUE_COLOR), strict=True):
+        _raster.arrowed_line(pixels, origin, (xs[axis], ys[axis]), color, thickness)
+
+
+def plot_landmarks(
+    landmark_list: Any,
+    connections: Iterable[tuple[int, int]] | None = None,
+    landmark_drawing_spec: DrawingSpec = DrawingSpec(color=RED_COLOR, thickness=5),  # noqa: B008
+    connection_drawing_spec: DrawingSpec = DrawingSpec(color=BLACK_COLOR, thickness=5),  # noqa: B008
+    elevation: int = 10,
+    azimuth: int = 10,
+) -> None:
+    """Plot landmarks and connections in 3-D with matplotlib, then ``plt.show()``, like
+    MediaPipe: a new 10 x 10 inch figure viewed from ``elevation`` and ``azimuth`` degrees,
+    each landmark ``(x, y, z)`` at ``(-z, x, -y)``, dots and lines in the specs' colours (BGR,
+    shown as RGB) and widths. Landmarks with a set visibility or presence below 0.5 are left
+    out, with their connections. ``None`` plots nothing.
+
+    Raises:
+        ImportError: matplotlib is not installed (the optional extra ``palmlite[plot]``).
+        ValueError: a connection index is outside the landmark list.
+    """
+    if landmark_list is None:
+        return
+    landmarks, count = _visible_points(landmark_list, None)
+    points = {i: (-p.z, p.x, -p.y) for i, p in landmarks.items()}
+    segments = []
+    for connection in connections or ():
+        start, end = _check_connection(connection, count)
+        if start in points and end in points:
+            segments.append((points[start], points[end]))
+    _plot.plot_3d(list(points.values()), segments,
+                  (landmark_drawing_spec.color, landmark_drawing_spec.thickness),
+                  (connection_drawing_spec.color, connection_drawing_spec.thickness),
+                  elevation, azimuth)

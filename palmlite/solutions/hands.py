@@ -11,32 +11,63 @@ A script written for the legacy API runs with one changed import::
 :class:`palmlite.HandTracker` (video mode) with the legacy option names and result shapes;
 there is no second pipeline. Like MediaPipe's, the handedness labels assume a mirrored (selfie)
 image: flip a normal photo horizontally first, or use the native API with ``mirrored=False``.
+Results are MediaPipe's protobuf messages (``palmlite.solutions.framework.formats``).
 """
 
 from __future__ import annotations
 
 import types
-from typing import Literal
+from typing import Any, Literal
 
-from .._validate import ImageLike, check_positive_int, check_probability
+import numpy as np
+import numpy.typing as npt
+
+from .._validate import check_positive_int, check_probability, load_image
 from ..landmarker import HandLandmarker
 from ..topology import HAND_CONNECTIONS, HandLandmark
 from ..tracking import HandTracker
 from ..types import Hand, HandsResult
-from ._messages import (
-    Classification,
-    ClassificationList,
-    Landmark,
-    LandmarkList,
-    NormalizedLandmark,
-    NormalizedLandmarkList,
-    SolutionOutputs,
-)
+from ._messages import ClassificationList, LandmarkList, NormalizedLandmarkList, SolutionOutputs
 
 __all__ = ["HAND_CONNECTIONS", "HandLandmark", "Hands", "SolutionOutputs"]
 
 #: MediaPipe's handedness label map: the ``Classification.index`` of each label.
 _LABEL_INDEX = {"Left": 0, "Right": 1}
+
+
+def _legacy_image(image: object) -> npt.NDArray[np.uint8]:
+    """The image checks of MediaPipe's ``SolutionBase.process``, then palmlite's.
+
+    MediaPipe takes NumPy arrays only, refuses a third dimension other than 3 with
+    ``ValueError`` and any dtype that does not cast safely to uint8 with ``TypeError``;
+    messages start as MediaPipe's. DEVIATION: where MediaPipe fails by accident
+    (``AttributeError`` for a non-array, ``IndexError`` for a 2-D array, ``RuntimeError`` for
+    an empty one), palmlite raises ``TypeError`` / ``ValueError`` saying what was expected.
+    """
+    if not isinstance(image, np.ndarray):
+        raise TypeError(
+            "Hands.process takes an (H, W, 3) uint8 RGB numpy array, as MediaPipe's does, got "
+            f"{type(image).__name__} (palmlite.HandLandmarker also reads paths, encoded "
+            "bytes and PIL images)"
+        )
+    if image.ndim != 3 or image.shape[2] != 3:
+        hint = ""
+        if image.ndim == 3 and image.shape[2] == 4:
+            hint = " (RGBA? pass image[..., :3])"
+        elif image.ndim == 2:
+            hint = " (grayscale? pass np.stack([image] * 3, axis=-1))"
+        raise ValueError("Input image must contain three channel rgb data: expected an "
+                         f"(H, W, 3) RGB image, got shape {image.shape}{hint}")
+    if not np.can_cast(image.dtype, np.uint8, "safe"):
+        hint = ""
+        if np.issubdtype(image.dtype, np.floating):
+            hint = (" (float images are refused: convert with"
+                    " (image * 255).round().astype(np.uint8))")
+        raise TypeError(f"Cannot cast array data from {image.dtype!r} to dtype('uint8') "
+                        f"according to the rule 'safe'{hint}")
+    if image.dtype == np.bool_:
+        image = image.astype(np.uint8)  # PARITY: MediaPipe casts a bool image to 0/1 pixels
+    return load_image(image)
 
 
 class Hands:
@@ -62,6 +93,9 @@ class Hands:
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
+        if not isinstance(model_complexity, (int, np.integer)):
+            # MediaPipe's side packet takes ints only (1.0 fails there too).
+            raise TypeError(f"model_complexity must be 0 or 1, got {model_complexity!r}")
         if model_complexity not in (0, 1) or isinstance(model_complexity, bool):
             raise ValueError(f"model_complexity must be 0 or 1, got {model_complexity!r}")
         model: Literal["lite", "full"] = "lite" if model_complexity == 0 else "full"
@@ -82,20 +116,25 @@ class Hands:
             None if self.static_image_mode else HandTracker(self._landmarker)
         )
 
-    def process(self, image: ImageLike) -> SolutionOutputs:
-        """Find hands in an ``(H, W, 3)`` uint8 RGB image (a ``PIL.Image`` or a path work too).
+    def process(self, image: npt.NDArray[np.uint8]) -> SolutionOutputs:
+        """Find hands in an ``(H, W, 3)`` uint8 RGB numpy array, like MediaPipe's.
 
         In video mode (``static_image_mode=False``) consecutive calls are consecutive frames.
-        Returns ``SolutionOutputs`` whose three fields are ``None`` when no hand is found.
-        Raises ``ValueError`` for an image that is not 3-channel uint8, or after ``close()``.
+        Returns ``SolutionOutputs`` whose three fields are ``None`` when no hand is found, else
+        lists of MediaPipe's protobuf messages. Raises ``TypeError`` for what is not a numpy
+        array (paths, bytes and PIL images: use ``palmlite.HandLandmarker``) or has a dtype
+        that does not cast safely to uint8, ``ValueError`` for a shape other than ``(H, W, 3)``
+        (``"Input image must contain three channel rgb data..."``), an empty image, or after
+        ``close()``.
         """
         if self._landmarker is None:
             raise ValueError("this Hands object is closed")
+        pixels = _legacy_image(image)
         result: HandsResult
         if self._tracker is not None:
-            result = self._tracker.track(image)
+            result = self._tracker.track(pixels)
         else:
-            result = self._landmarker.detect(image)
+            result = self._landmarker.detect(pixels)
         return to_solution_outputs(result)
 
     def reset(self) -> None:
@@ -124,28 +163,30 @@ class Hands:
         self.close()
 
 
-def _landmark_list(hand: Hand) -> NormalizedLandmarkList:
-    return NormalizedLandmarkList(
-        landmark=[NormalizedLandmark(x=x, y=y, z=z) for x, y, z in hand.landmarks.tolist()]
+# MediaPipe sets x, y and z of each landmark (not visibility or presence), and index, score
+# and label of the handedness (not display_name): HasField and MessageToDict see the same.
+
+
+def _landmark_list(hand: Hand) -> Any:
+    message = NormalizedLandmarkList()
+    for x, y, z in hand.landmarks.tolist():
+        message.landmark.add(x=x, y=y, z=z)
+    return message
+
+
+def _world_landmark_list(hand: Hand) -> Any:
+    message = LandmarkList()
+    for x, y, z in hand.world_landmarks.tolist():
+        message.landmark.add(x=x, y=y, z=z)
+    return message
+
+
+def _classification_list(hand: Hand) -> Any:
+    message = ClassificationList()
+    message.classification.add(
+        index=_LABEL_INDEX[hand.handedness], score=hand.handedness_score, label=hand.handedness
     )
-
-
-def _world_landmark_list(hand: Hand) -> LandmarkList:
-    return LandmarkList(
-        landmark=[Landmark(x=x, y=y, z=z) for x, y, z in hand.world_landmarks.tolist()]
-    )
-
-
-def _classification_list(hand: Hand) -> ClassificationList:
-    return ClassificationList(
-        classification=[
-            Classification(
-                index=_LABEL_INDEX[hand.handedness],
-                score=hand.handedness_score,
-                label=hand.handedness,
-            )
-        ]
-    )
+    return message
 
 
 def to_solution_outputs(result: HandsResult) -> SolutionOutputs:
