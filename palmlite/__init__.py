@@ -8,18 +8,27 @@
 
 from __future__ import annotations
 
-# ``import palmlite as mp`` gives ``mp.solutions.hands`` like MediaPipe's legacy package.
-from . import solutions
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .draw import draw
 from .errors import ModelError, PalmliteError, WeightsCorruptedError, WeightsNotFoundError
 from .landmarker import HandLandmarker
+from .search import SearchOptions
 from .smoothing import OneEuroParams
 from .topology import HAND_CONNECTIONS, HandLandmark, PalmKeypoint
 from .tracking import HandTracker, TrackerState, TrackingPhase
 from .types import FrameResult, Hand, HandsResult, PalmDetection, Roi
 from .video import VideoFrame, read_video
 
+if TYPE_CHECKING:
+    from . import framework, solutions
+
 __version__ = "0.1.0"
+
+#: ``import palmlite as mp`` gives ``mp.solutions.hands`` and ``mp.framework.formats`` like
+#: MediaPipe's legacy package. They are loaded on first use: only they import protobuf.
+_LEGACY_MODULES = ("framework", "solutions")
 
 __all__ = [
     "HAND_CONNECTIONS",
@@ -35,6 +44,7 @@ __all__ = [
     "PalmKeypoint",
     "PalmliteError",
     "Roi",
+    "SearchOptions",
     "TrackerState",
     "TrackingPhase",
     "VideoFrame",
@@ -42,6 +52,17 @@ __all__ = [
     "WeightsNotFoundError",
     "__version__",
     "draw",
+    "framework",
     "read_video",
     "solutions",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LEGACY_MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LEGACY_MODULES})

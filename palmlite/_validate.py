@@ -165,7 +165,8 @@ def _crop_problem(roi: Roi, image_size: tuple[int, int]) -> str | None:
             )
         try:
             matrix = crop_to_image_matrix(padded, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE)
-        except ValueError:  # np.linalg.LinAlgError is a ValueError
+        # LinAlgError is a ValueError only from numpy 1.25 on; both mean "singular".
+        except (ValueError, np.linalg.LinAlgError):
             matrix = None
         if matrix is None or not np.isfinite(matrix).all():
             return (

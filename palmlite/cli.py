@@ -27,11 +27,12 @@ from .interrupts import Stopped, StopSignals
 from .landmarker import HandLandmarker
 from .outputs import (
     OutputError,
-    RecordsFile,
+    Records,
     UsageError,
     check_annotation_targets,
     check_records_path,
     image_targets,
+    open_records,
     plan_records,
     video_targets,
 )
@@ -65,6 +66,14 @@ outputs of skipped inputs are not written again.
 --overwrite replaces an existing OUT (and existing annotated outputs). The new
 records go to OUT.partial, moved over OUT when the run completes, so a stopped
 run leaves OUT as it was; --overwrite --resume continues that OUT.partial.
+
+-o OUT.parquet writes Parquet instead (needs pyarrow: pip install
+"palmlite[parquet]"): one row per image or frame with the fields above, floats
+unrounded (landmarks float32), plus an "error" column (the message of a failed
+input, whose other fields are null; a video failing midway keeps its frames).
+No schema_version or record column: they are in the file's metadata. The rows
+grow in OUT.partial, moved to OUT when the run completes; a stopped run leaves
+OUT.partial holding the complete rows so far. --resume is refused for Parquet.
 """
 
 EXIT_HELP = """\
@@ -89,7 +98,8 @@ def _positive_int(text: str) -> int:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="OUT",
                         help="write the records to OUT (parent folders are created) instead of "
-                             "stdout; an existing OUT needs --resume or --overwrite")
+                             "stdout; an existing OUT needs --resume or --overwrite. "
+                             "OUT.parquet: Parquet (see below)")
     parser.add_argument("--model", choices=("lite", "full"), default="full",
                         help="full (default) or lite: MediaPipe's model_complexity 1 or 0")
     parser.add_argument("--max-hands", type=_positive_int, default=2, metavar="N",
@@ -109,6 +119,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                              "only once the run completes; see below)")
     parser.add_argument("--draw-roi", action="store_true",
                         help="with --annotate: also draw each hand's crop region and palm box")
+    parser.add_argument(
+        "--search", choices=("mediapipe", "thorough"), default="mediapipe",
+        help="mediapipe (default): the palm detector looks at the whole image once, as "
+             "MediaPipe does; thorough: also at overlapping tiles, which finds small and far "
+             "hands MediaPipe misses, at a few times the cost (README: Thorough search)")
     parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
                         help="ONNX Runtime threads per model (default: ONNX Runtime's choice)")
     parser.add_argument("-q", "--quiet", action="store_true",
@@ -217,7 +232,7 @@ class _Job:
     todo: list[Input]
     skipped: int  # inputs already done in OUT (--resume)
     bad_arguments: int  # arguments that named nothing usable (already reported)
-    records: RecordsFile
+    records: Records
     annotation: Annotation
 
 
@@ -245,7 +260,7 @@ def _prepare(args: argparse.Namespace, console: Console) -> _Job:
         check_annotation_targets(targets, inputs, folders, plan.path,
                                  pending={item.key for item in todo}, replace=args.overwrite)
     # Last: the only step that writes (it creates OUT, or repairs the file it continues).
-    records = RecordsFile(plan, console.error)
+    records = open_records(plan, console.error)
     return _Job(todo, len(inputs) - len(todo), bad, records,
                 Annotation(targets, draw_roi=args.draw_roi, replace=args.overwrite))
 
@@ -255,7 +270,8 @@ def _run(args: argparse.Namespace, job: _Job, console: Console, signals: StopSig
     records = job.records
     try:
         landmarker = HandLandmarker(max_hands=args.max_hands, model=args.model,
-                                    mirrored=args.mirrored, num_threads=args.threads)
+                                    mirrored=args.mirrored, num_threads=args.threads,
+                                    search=args.search)
         if args.command == "detect":
             tally = run_detect(job.todo, landmarker, records, job.annotation, console, signals)
             what = f"{tally.done} image(s) done, {tally.hands} hand(s) found"

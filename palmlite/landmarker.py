@@ -34,15 +34,37 @@ from .anchors import ssd_anchors
 from .association import frame_candidates
 from .crop import Border, crop_rect_tensor
 from .landmark_decode import decode_landmarks, handedness_from_score
-from .letterbox import Padding, full_image_rect, pad_to_aspect, remove_letterbox, roi_to_rect_px
+from .letterbox import (
+    Padding,
+    RectPx,
+    full_image_rect,
+    pad_to_aspect,
+    remove_letterbox,
+    roi_to_rect_px,
+)
 from .nms import weighted_nms
 from .palm_decode import PalmCandidates, decode_palms
 from .projection import landmarks_to_pixels, project_landmarks, rotate_world_landmarks
-from .specs import LANDMARK_INPUT_SIZE, PALM_DECODE, PALM_INPUT_SIZE
+from .roi import roi_from_palm
+from .search import (
+    SearchName,
+    SearchOptions,
+    Window,
+    merge_candidates,
+    plan_windows,
+    search_options,
+    select_hands,
+    window_to_image,
+)
+from .specs import LANDMARK_INPUT_SIZE, PALM_DECODE, PALM_INPUT_SIZE, PALM_NMS, PalmDecodeSpec
 from .types import Hand, HandsResult, PalmDetection, Roi
 from .weights import ModelVariant, find_weights
 
 __all__ = ["HandLandmarker"]
+
+#: A landmark model job: the image, the ROI to crop, the palm it came from (None: given).
+_LandmarkJob = tuple[npt.NDArray[np.uint8], Roi, "PalmDetection | None"]
+_Job = tuple[int, _LandmarkJob]
 
 #: detect_batch feeds the models at most this many frames per call, so the input tensors stay
 #: small (16 palm inputs are 7 MB) however many images the caller passes.
@@ -65,6 +87,11 @@ class HandLandmarker:
         num_threads: ONNX Runtime intra-op threads per model; ``None`` lets ONNX Runtime pick.
         weights_dir: a directory holding the ONNX files and ``MANIFEST.json`` to use instead of
             the bundled ones.
+        search: ``"mediapipe"`` (default): the palm detector looks at the whole image once,
+            exactly as MediaPipe does. ``"thorough"``: it also looks at overlapping tiles (and
+            what :class:`~palmlite.SearchOptions` says), which finds small, far and border
+            hands MediaPipe misses, at a few times the cost; every hand the default finds is
+            still found. A :class:`~palmlite.SearchOptions` sets each knob.
     """
 
     def __init__(
@@ -76,6 +103,7 @@ class HandLandmarker:
         mirrored: bool = False,
         num_threads: int | None = None,
         weights_dir: str | Path | None = None,
+        search: SearchName | SearchOptions = "mediapipe",
     ) -> None:
         self.max_hands = check_positive_int("max_hands", max_hands)
         if model not in ("lite", "full"):
@@ -100,13 +128,19 @@ class HandLandmarker:
         self._decode_spec = dataclasses.replace(
             PALM_DECODE, min_score=self.min_detection_confidence
         )
+        self.search = search_options(search)
+        threshold = self.search.palm_threshold
+        self._search_spec = dataclasses.replace(
+            PALM_DECODE, min_score=self.min_detection_confidence if threshold is None
+            else threshold
+        )
 
     def __repr__(self) -> str:
         return (
             f"HandLandmarker(max_hands={self.max_hands}, model={self.model!r}, "
             f"min_detection_confidence={self.min_detection_confidence}, "
             f"min_presence_confidence={self.min_presence_confidence}, "
-            f"mirrored={self.mirrored}, num_threads={self.num_threads})"
+            f"mirrored={self.mirrored}, num_threads={self.num_threads}, search={self.search})"
         )
 
     # -- public API ---------------------------------------------------------------------------
@@ -188,54 +222,129 @@ class HandLandmarker:
     # -- stages -------------------------------------------------------------------------------
 
     def _detect_frames(self, frames: list[npt.NDArray[np.uint8]]) -> list[HandsResult]:
-        """The static graph on a batch of validated frames: palms, then every frame's ROIs."""
+        """The static graph on a batch of validated frames."""
+        if not self.search.is_mediapipe:
+            return [self._search_frame(pixels) for pixels in frames]
         all_palms = self._detect_palms(frames)
-        jobs: list[tuple[int, Roi, PalmDetection | None]] = []
+        jobs: list[_Job] = []
         for index, (pixels, palms) in enumerate(zip(frames, all_palms, strict=True)):
-            size = (int(pixels.shape[1]), int(pixels.shape[0]))
-            for candidate in frame_candidates(palms[: self.max_hands], (), size, self.max_hands):
-                # RELIABILITY: a finite palm can still give a ROI too small to crop in float32
-                # (a near-zero box far from the origin); it cannot hold a hand: skip it.
-                if roi_crop_problem(candidate.roi, size) is None:
-                    jobs.append((index, candidate.roi, candidate.palm))
-        hands = self._hands([(frames[i], roi, palm) for i, roi, palm in jobs])
+            jobs += [(index, job) for job in self._palm_jobs(pixels, palms)]
+        hands = self._hands([job for _, job in jobs])
         kept: list[list[Hand]] = [[] for _ in frames]
-        for (index, _, _), hand in zip(jobs, hands, strict=True):
+        for (index, _), hand in zip(jobs, hands, strict=True):
             if hand.presence > self.min_presence_confidence:
                 kept[index].append(hand)
         return [
-            HandsResult(hands=tuple(found), image_size=(int(p.shape[1]), int(p.shape[0])),
-                        palms=palms[: self.max_hands])
+            HandsResult(hands=tuple(found), image_size=_size(p), palms=palms[: self.max_hands])
             for p, palms, found in zip(frames, all_palms, kept, strict=True)
         ]
+
+    def _palm_jobs(self, pixels: npt.NDArray[np.uint8],
+                   palms: Sequence[PalmDetection]) -> list[_LandmarkJob]:
+        """Landmark jobs for MediaPipe's palms: the first ``max_hands``, associated."""
+        size = _size(pixels)
+        jobs = []
+        for candidate in frame_candidates(palms[: self.max_hands], (), size, self.max_hands):
+            # RELIABILITY: a finite palm can still give a ROI too small to crop in float32
+            # (a near-zero box far from the origin); it cannot hold a hand: skip it.
+            if roi_crop_problem(candidate.roi, size) is None:
+                jobs.append((pixels, candidate.roi, candidate.palm))
+        return jobs
+
+    def _search_frame(self, pixels: npt.NDArray[np.uint8]) -> HandsResult:
+        """A search beyond MediaPipe's (see :mod:`palmlite.search`) on one frame."""
+        palms, mediapipe_hands, extra_hands = self._search_candidates(pixels)
+        hands = select_hands(mediapipe_hands, extra_hands, _size(pixels), self.max_hands,
+                             self.search)
+        extra = tuple(hand.palm for hand in hands[len(mediapipe_hands):] if hand.palm)
+        return HandsResult(hands=tuple(hands), image_size=_size(pixels),
+                           palms=palms[: self.max_hands] + extra)
+
+    def _search_candidates(
+        self, pixels: npt.NDArray[np.uint8]
+    ) -> tuple[tuple[PalmDetection, ...], list[Hand], list[Hand]]:
+        """MediaPipe's palms, the hands MediaPipe's rules accept, and the hands of the extra
+        palm candidates the search's windows found (not yet judged)."""
+        size = _size(pixels)
+        windows = plan_windows(size, self.search)
+        outputs = self._palm_outputs([(pixels, self._window_rect(w, size), w.flipped)
+                                      for w in windows])
+        # The whole image at MediaPipe's threshold: exactly MediaPipe's palms.
+        palms = self._palms_from_outputs(*outputs[0], self._decode_spec)
+        found: list[PalmDetection] = []
+        for window, output in zip(windows, outputs, strict=True):
+            candidates = weighted_nms(_usable_palms(decode_palms(
+                output[0], output[1], self._anchors, self._search_spec)))
+            in_window = PalmCandidates(candidates.scores, remove_letterbox(
+                candidates.boxes_xyxy.reshape(-1, 2, 2), output[2]).reshape(-1, 4),
+                remove_letterbox(candidates.keypoints, output[2]))
+            found += _palm_detections(window_to_image(in_window, window, size), window.source)
+        extras = merge_candidates(found, palms[: self.max_hands], PALM_NMS.iou_threshold,
+                                  self.search.max_candidates)
+        mediapipe_jobs = self._palm_jobs(pixels, palms)
+        extra_jobs: list[_LandmarkJob] = []
+        for palm in extras:
+            roi = roi_from_palm(palm.box_xywh, palm.keypoints_xy, size)
+            if roi_crop_problem(roi, size) is None:
+                extra_jobs.append((pixels, roi, palm))
+        hands = self._hands(mediapipe_jobs + extra_jobs)
+        accepted = [hand for hand in hands[: len(mediapipe_jobs)]
+                    if hand.presence > self.min_presence_confidence]
+        return palms, accepted, hands[len(mediapipe_jobs):]
+
+    def _palms_for_tracking(self, pixels: npt.NDArray[np.uint8]) -> tuple[PalmDetection, ...]:
+        """The palms the tracker associates with its tracked hands when it runs the palm
+        detector: MediaPipe's (``detect_palms``), or with a search beyond MediaPipe's, the palms
+        of the hands that search reports (their landmarks run again in the tracker)."""
+        if self.search.is_mediapipe:
+            return self._detect_palms([pixels])[0]
+        _, mediapipe_hands, extra_hands = self._search_candidates(pixels)
+        hands = select_hands(mediapipe_hands, extra_hands, _size(pixels), self.max_hands,
+                             self.search)
+        return tuple(hand.palm for hand in hands if hand.palm is not None)
+
+    @staticmethod
+    def _window_rect(window: Window, size: tuple[int, int]) -> RectPx:
+        # The whole image exactly as MediaPipe frames it (bit-identical palms).
+        return full_image_rect(*size) if window.is_whole_image else window.rect
 
     def _detect_palms(
         self, frames: list[npt.NDArray[np.uint8]]
     ) -> list[tuple[PalmDetection, ...]]:
-        """Palm detector on each frame (one model call for the batch)."""
-        if not frames:
-            return []
-        # Each crop is written straight into its row of the model input (no uint8 crops to
-        # stack and convert). A fresh batch per call keeps one landmarker shareable by threads.
-        batch = np.empty((len(frames), PALM_INPUT_SIZE, PALM_INPUT_SIZE, 3), np.float32)
-        paddings = []
-        for row, pixels in enumerate(frames):
-            height, width = pixels.shape[:2]
-            rect, padding = pad_to_aspect(full_image_rect(width, height), PALM_INPUT_SIZE,
-                                          PALM_INPUT_SIZE)
-            crop_rect_tensor(pixels, rect, PALM_INPUT_SIZE, Border.ZERO, out=batch[row])
-            paddings.append(padding)
-        regressors, logits = self._palm_model.run(batch)
+        """MediaPipe's palm detector on each whole frame (one model call per batch)."""
+        outputs = self._palm_outputs([(pixels, full_image_rect(*_size(pixels)), False)
+                                      for pixels in frames])
+        return [self._palms_from_outputs(*output, self._decode_spec) for output in outputs]
+
+    def _palms_from_outputs(self, regressors: npt.NDArray[np.float32],
+                            logits: npt.NDArray[np.float32], padding: Padding,
+                            spec: PalmDecodeSpec) -> tuple[PalmDetection, ...]:
+        candidates = _usable_palms(decode_palms(regressors, logits, self._anchors, spec))
+        return _palms_from_candidates(weighted_nms(candidates), padding)
+
+    def _palm_outputs(
+        self, views: Sequence[tuple[npt.NDArray[np.uint8], RectPx, bool]]
+    ) -> list[tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], Padding]]:
+        """The palm model's raw outputs (regressors, logits) and letterbox padding for each
+        ``(pixels, rect, mirrored)`` view, in batches of at most :data:`_MAX_BATCH`."""
         out = []
-        for row, padding in enumerate(paddings):
-            candidates = _usable_palms(decode_palms(regressors[row], logits[row],
-                                                    self._anchors, self._decode_spec))
-            out.append(_palms_from_candidates(weighted_nms(candidates), padding))
+        for start in range(0, len(views), _MAX_BATCH):
+            chunk = views[start : start + _MAX_BATCH]
+            # Each crop is written straight into its row of the model input (no uint8 crops to
+            # stack and convert). A fresh batch per call keeps one landmarker shareable.
+            batch = np.empty((len(chunk), PALM_INPUT_SIZE, PALM_INPUT_SIZE, 3), np.float32)
+            paddings = []
+            for row, (pixels, rect, mirrored) in enumerate(chunk):
+                padded, padding = pad_to_aspect(rect, PALM_INPUT_SIZE, PALM_INPUT_SIZE)
+                crop_rect_tensor(pixels, padded, PALM_INPUT_SIZE, Border.ZERO, out=batch[row])
+                if mirrored:
+                    batch[row] = batch[row, :, ::-1].copy()
+                paddings.append(padding)
+            regressors, logits = self._palm_model.run(batch)
+            out += [(regressors[row], logits[row], paddings[row]) for row in range(len(chunk))]
         return out
 
-    def _hands(
-        self, jobs: Sequence[tuple[npt.NDArray[np.uint8], Roi, PalmDetection | None]]
-    ) -> list[Hand]:
+    def _hands(self, jobs: Sequence[_LandmarkJob]) -> list[Hand]:
         """Landmark model on each (image, roi) job, all crops in one model call."""
         if not jobs:
             return []
@@ -283,6 +392,7 @@ class HandLandmarker:
                 presence=hand_presence,
                 roi=roi,
                 palm=palm,
+                source="roi" if palm is None else palm.source,
             ))
         return hands
 
@@ -312,8 +422,14 @@ def _palms_from_candidates(
     """Remove the letterbox from NMS output and wrap it as PalmDetection values."""
     corners = remove_letterbox(candidates.boxes_xyxy.reshape(-1, 2, 2), padding).reshape(-1, 4)
     keypoints = remove_letterbox(candidates.keypoints, padding)
+    return _palm_detections(PalmCandidates(candidates.scores, corners, keypoints), "image")
+
+
+def _palm_detections(candidates: PalmCandidates, source: str) -> tuple[PalmDetection, ...]:
     palms = []
-    for score, box, kps in zip(candidates.scores, corners, keypoints, strict=False):
+    for score, box, kps in zip(candidates.scores, candidates.boxes_xyxy, candidates.keypoints,
+                               strict=True):
         xywh = np.array([box[0], box[1], box[2] - box[0], box[3] - box[1]], dtype=np.float32)
-        palms.append(PalmDetection(score=float(score), box_xywh=xywh, keypoints_xy=kps))
+        palms.append(PalmDetection(score=float(score), box_xywh=xywh, keypoints_xy=kps,
+                                   source=source))
     return tuple(palms)

@@ -13,28 +13,35 @@ The rules, checked before anything is opened for writing (a refused run changes 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 
 from PIL import Image
 
 from ._atomic import publish
 from .inputs import Input, InputFolder
+from .records import frame_record, image_record, video_end_record
 from .resume import ForeignFileError, RecordsScan, repair, scan_records
+
+if TYPE_CHECKING:
+    from .types import FrameResult, HandsResult
 
 __all__ = [
     "OutputError",
+    "Records",
     "RecordsFile",
     "RecordsPlan",
     "UsageError",
     "check_annotation_targets",
     "check_records_path",
     "image_targets",
+    "open_records",
     "plan_records",
     "video_targets",
 ]
@@ -189,12 +196,17 @@ class RecordsPlan:
     - ``write_to``: the file written during the run: ``path``, or ``OUT.partial`` when an
       existing ``path`` is being replaced (:meth:`RecordsFile.finish` moves it over ``path``).
     - ``scan``: what ``write_to`` already holds, when the run continues it (``--resume``).
+    - ``format``: ``"jsonl"``, or ``"parquet"`` for an ``OUT`` named ``*.parquet`` (always
+      written to ``OUT.partial`` and moved to ``OUT`` when complete, replacing it only if
+      ``replace``).
     """
 
     command: str
     path: Path | None
     write_to: Path | None
     scan: RecordsScan | None
+    format: str = "jsonl"
+    replace: bool = True
 
     @property
     def done(self) -> frozenset[str]:
@@ -218,6 +230,8 @@ def plan_records(output: str | None, command: str, *, resume: bool,
     path = Path(output)
     if path.is_dir():
         raise UsageError(f"-o {path} is a folder; give the records file's name")
+    if path.suffix.lower() == ".parquet":
+        return _plan_parquet(path, command, resume=resume, overwrite=overwrite)
     exists = path.exists() or path.is_symlink()
     if exists and not (resume or overwrite):
         raise UsageError(f"{path} exists; pass --resume to continue it or --overwrite to "
@@ -234,6 +248,55 @@ def plan_records(output: str | None, command: str, *, resume: bool,
         except ForeignFileError as exc:
             raise UsageError(str(exc)) from None
     return RecordsPlan(command, path, write_to, scan if resume else None)
+
+
+def _plan_parquet(path: Path, command: str, *, resume: bool, overwrite: bool) -> RecordsPlan:
+    """A Parquet file is readable only once its footer is written, at the end: the rows grow
+    in ``OUT.partial`` (a stop closes it, so it then holds every complete row) and become
+    ``OUT`` when the run completes. Nothing reads a partial file back, so ``--resume`` is
+    refused."""
+    if resume:
+        raise UsageError(f"--resume cannot continue {path}: a Parquet file is written whole at "
+                         "the end of the run. Run again with --overwrite, or write JSON Lines "
+                         "(-o NAME.jsonl), which --resume continues")
+    if importlib.util.find_spec("pyarrow") is None:
+        raise UsageError(f"-o {path}: writing Parquet needs pyarrow: "
+                         'pip install "palmlite[parquet]"')
+    if (path.exists() or path.is_symlink()) and not overwrite:
+        raise UsageError(f"{path} exists; pass --overwrite to replace it")
+    partial = path.with_name(path.name + ".partial")
+    if partial.exists() or partial.is_symlink():
+        if not overwrite:
+            raise UsageError(f"{partial} exists (the rows of a stopped run?); pass --overwrite "
+                             "to replace it")
+        with partial.open("rb") as head:
+            if head.read(4) not in (b"", b"PAR1"):
+                raise UsageError(f"{partial} is not a Parquet file; not touching it")
+    return RecordsPlan(command, path, partial, None, format="parquet", replace=overwrite)
+
+
+class Records(Protocol):
+    """Where a run's records go: :class:`RecordsFile` (JSON Lines) or
+    :class:`~palmlite.parquet_output.ParquetRecordsFile`."""
+
+    @property
+    def is_stdout(self) -> bool: ...
+    def write_image(self, result: HandsResult, file: str) -> None: ...
+    def write_frame(self, result: FrameResult, file: str) -> None: ...
+    def write_video_end(self, file: str, frames: int) -> None: ...
+    def write_failure(self, file: str, error: BaseException | str) -> None: ...
+    def finish(self) -> None: ...
+    def close(self) -> None: ...
+    def resume_hint(self) -> str: ...
+
+
+def open_records(plan: RecordsPlan, report: Callable[[str], None]) -> Records:
+    """The records writer ``plan`` asks for (the only step of a run's set-up that writes)."""
+    if plan.format == "parquet":
+        from .parquet_output import ParquetRecordsFile  # imports pyarrow: only when asked
+
+        return ParquetRecordsFile(plan)
+    return RecordsFile(plan, report)
 
 
 class RecordsFile:
@@ -270,6 +333,19 @@ class RecordsFile:
             self._stream.flush()
         except (OSError, ValueError) as exc:
             raise OutputError(str(exc)) from exc
+
+    def write_image(self, result: HandsResult, file: str) -> None:
+        self.write(image_record(result, file))
+
+    def write_frame(self, result: FrameResult, file: str) -> None:
+        self.write(frame_record(result, file))
+
+    def write_video_end(self, file: str, frames: int) -> None:
+        self.write(video_end_record(file, frames))
+
+    def write_failure(self, file: str, error: BaseException | str) -> None:
+        """Nothing: JSON Lines hold results only (failures go to stderr, and ``--resume``
+        tries the input again)."""
 
     @property
     def is_stdout(self) -> bool:

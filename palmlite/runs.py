@@ -24,8 +24,7 @@ from .image_io import open_image, save_annotated
 from .inputs import Input, is_live
 from .interrupts import Stopped, StopSignals
 from .landmarker import HandLandmarker
-from .outputs import RecordsFile
-from .records import image_record, video_end_record
+from .outputs import Records
 from .tracking import HandTracker
 from .video import VideoWriter, available_encoders, probe_video, read_video
 
@@ -74,7 +73,7 @@ class Annotation:
     replace: bool = False
 
 
-def run_detect(todo: Sequence[Input], landmarker: HandLandmarker, records: RecordsFile,
+def run_detect(todo: Sequence[Input], landmarker: HandLandmarker, records: Records,
                annotation: Annotation, console: Console, signals: StopSignals) -> Tally:
     """Detect hands in each image of ``todo``, writing one ``image`` record per image."""
     tally = Tally()
@@ -90,6 +89,8 @@ def run_detect(todo: Sequence[Input], landmarker: HandLandmarker, records: Recor
                     pixels, result, roi=annotation.draw_roi, palm_box=annotation.draw_roi)
             except (OSError, ValueError) as exc:
                 console.error(f"palmlite: {exc}")
+                with signals.deferred():
+                    records.write_failure(item.name, exc)
                 tally.failed += 1
                 bar.update(1)
                 continue
@@ -101,10 +102,12 @@ def run_detect(todo: Sequence[Input], landmarker: HandLandmarker, records: Recor
                         # No record either: the image counts as not done, and --resume
                         # tries it again.
                         console.error(f"palmlite: cannot write annotated {target}: {exc}")
+                        records.write_failure(item.name, f"cannot write annotated {target}: "
+                                                         f"{exc}")
                         tally.failed += 1
                         bar.update(1)
                         continue
-                records.write(image_record(result, item.name))
+                records.write_image(result, item.name)
             tally.done += 1
             tally.hands += len(result)
             bar.update(1)
@@ -112,7 +115,7 @@ def run_detect(todo: Sequence[Input], landmarker: HandLandmarker, records: Recor
 
 
 def run_track(todo: Sequence[Input], landmarker: HandLandmarker, tracker_options: Mapping[
-              str, Any], records: RecordsFile, annotation: Annotation, console: Console,
+              str, Any], records: Records, annotation: Annotation, console: Console,
               signals: StopSignals) -> Tally:
     """Track hands through each video of ``todo``: a ``frame`` record per frame, then a
     ``video_end`` record once the video is complete (which is what marks it done)."""
@@ -135,6 +138,8 @@ def run_track(todo: Sequence[Input], landmarker: HandLandmarker, tracker_options
             except (OSError, ValueError) as exc:
                 video.drop()
                 console.error(f"palmlite: {exc}")
+                with signals.deferred():
+                    records.write_failure(item.name, exc)
                 tally.failed += 1
                 continue
             except (Stopped, KeyboardInterrupt):
@@ -156,7 +161,7 @@ def run_track(todo: Sequence[Input], landmarker: HandLandmarker, tracker_options
 class _Video:
     """One video being tracked: its frame records, annotated video and frame count."""
 
-    def __init__(self, item: Input, tracker: HandTracker, records: RecordsFile,
+    def __init__(self, item: Input, tracker: HandTracker, records: Records,
                  writer: VideoWriter | None) -> None:
         self.item, self.tracker, self.records, self.writer = item, tracker, records, writer
         self.frames = 0  # frame records written
@@ -172,7 +177,7 @@ class _Video:
             with signals.deferred():
                 if writer is not None and picture is not None:
                     writer.write(np.asarray(picture), frame.timestamp_ms)
-                self.records.write(result.to_dict(item.name))
+                self.records.write_frame(result, item.name)
                 self.frames += 1
             bar.update(1)
         with signals.deferred():
@@ -182,7 +187,7 @@ class _Video:
         """Publish the annotated video, then the ``video_end`` record that marks it done."""
         if self.writer is not None:
             self.writer.close()
-        self.records.write(video_end_record(self.item.name, self.frames))
+        self.records.write_video_end(self.item.name, self.frames)
 
     def drop(self) -> None:
         """Give up on the annotated video (the frame records stay; without a ``video_end``

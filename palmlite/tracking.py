@@ -286,7 +286,9 @@ def update_tracks(
             right_probability_sum=previous.right_probability_sum + p_right,
             frames=previous.frames + 1,
         )
-        out = dataclasses.replace(hand, track_id=track.track_id, palm=candidate.palm)
+        source = "tracking" if candidate.palm is None else candidate.palm.source
+        out = dataclasses.replace(hand, track_id=track.track_id, palm=candidate.palm,
+                                  source=source)
         if config.smooth_handedness:
             mean = track.right_probability_sum / track.frames
             label, score = handedness_from_score(mean, mirrored)
@@ -410,7 +412,7 @@ class HandTracker:
             state = self._state
             timestamp = self._timestamp(state, timestamp_ms)
             plan = plan_frame(state, self.config)
-            palms = self.landmarker.detect_palms(pixels) if plan.run_detector else ()
+            palms = self.landmarker._palms_for_tracking(pixels) if plan.run_detector else ()
             candidates = frame_rois(palms, state, image_size, self.config.max_hands)
             # RELIABILITY: a ROI whose crop float32 cannot compute (a degenerate tracked ROI
             # from pathological landmarks) cannot hold a hand: drop it, ending its track,

@@ -23,9 +23,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FrameResult", "Hand", "HandsResult", "PalmDetection", "Roi"]
+__all__ = ["HAND_SOURCES", "PALM_SOURCES", "FrameResult", "Hand", "HandsResult", "PalmDetection",
+           "Roi"]
 
 FloatArray = npt.NDArray[np.float32]
+#: Where the palm detector looked for a palm: the whole image, a tile, the mirrored image.
+PALM_SOURCES = ("image", "tile", "flip")
+#: How a hand was found: a palm source, tracking from the last frame, or a caller's ROI.
+HAND_SOURCES = (*PALM_SOURCES, "tracking", "roi")
 _ROI_FIELDS = ("x_center", "y_center", "width", "height", "rotation")
 
 
@@ -120,14 +125,18 @@ class PalmDetection:
     """One palm found by the palm detector, in normalized image coordinates.
 
     ``box_xywh`` is the axis-aligned box ``(xmin, ymin, width, height)``; ``keypoints_xy`` is
-    ``(7, 2)`` float32 in :class:`~palmlite.topology.PalmKeypoint` order.
+    ``(7, 2)`` float32 in :class:`~palmlite.topology.PalmKeypoint` order. ``source`` is where
+    the detector looked (see :data:`PALM_SOURCES`).
     """
 
     score: float
     box_xywh: FloatArray
     keypoints_xy: FloatArray
+    source: str = "image"
 
     def __post_init__(self) -> None:
+        if self.source not in PALM_SOURCES:
+            raise ValueError(f"source must be one of {PALM_SOURCES}, got {self.source!r}")
         object.__setattr__(self, "box_xywh", _frozen_array(self.box_xywh, (4,), "box_xywh"))
         object.__setattr__(
             self, "keypoints_xy", _frozen_array(self.keypoints_xy, (7, 2), "keypoints_xy")
@@ -149,6 +158,10 @@ class Hand:
       or came from tracking.
     - ``track_id``: set by :class:`~palmlite.HandTracker`: a new id for each newly detected
       hand, kept while it is tracked, never reused; ``None`` for still images.
+    - ``source``: how the hand was found (:data:`HAND_SOURCES`): ``"image"`` the palm detector
+      on the whole image (MediaPipe's way), ``"tile"`` on a tile of a thorough search,
+      ``"flip"`` on the mirrored image, ``"tracking"`` from the previous frame's landmarks,
+      ``"roi"`` in a region the caller gave (:meth:`~palmlite.HandLandmarker.landmarks_in_roi`).
     """
 
     landmarks: FloatArray
@@ -160,8 +173,11 @@ class Hand:
     roi: Roi
     palm: PalmDetection | None = None
     track_id: int | None = None
+    source: str = "image"
 
     def __post_init__(self) -> None:
+        if self.source not in HAND_SOURCES:
+            raise ValueError(f"source must be one of {HAND_SOURCES}, got {self.source!r}")
         for name in ("landmarks", "landmarks_px", "world_landmarks"):
             object.__setattr__(self, name, _frozen_array(getattr(self, name), (21, 3), name))
         if self.handedness not in ("Left", "Right"):

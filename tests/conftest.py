@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +39,19 @@ def landmarker(request: pytest.FixtureRequest) -> palmlite.HandLandmarker:
 @pytest.fixture(scope="session")
 def full_landmarker() -> palmlite.HandLandmarker:
     return palmlite.HandLandmarker(model="full", num_threads=1)
+
+
+#: Test modules whose skips are failures in CI: they need the optional engines, which the
+#: ``test`` extra installs, so a skip there means CI silently tested less.
+NEVER_SKIPPED_IN_CI = ("test_engines.py", "test_data.py")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if (report.skipped and os.environ.get("CI") == "true"
+            and item.path.name in NEVER_SKIPPED_IN_CI):
+        report.outcome = "failed"
+        report.longrepr = ("skipped under CI=true, which must run every engine test: "
+                           f"{report.longrepr}")

@@ -35,7 +35,7 @@ CLIP_SIZE, CLIP_FRAMES = (310, 540), 40
 
 _ROI_KEYS = {"x_center", "y_center", "width", "height", "rotation"}
 _HAND_KEYS = {"handedness", "handedness_score", "presence", "landmarks", "landmarks_px",
-              "world_landmarks", "roi", "palm", "track_id"}
+              "world_landmarks", "roi", "palm", "track_id", "source"}
 
 
 def _points(value: Any, shape: tuple[int, int]) -> np.ndarray:
@@ -61,6 +61,9 @@ def check_hand(hand: dict[str, Any], width: int, height: int, tracked: bool) -> 
         assert set(palm) == {"score", "box_xywh", "keypoints"} and 0 <= palm["score"] <= 1
         assert len(palm["box_xywh"]) == 4
         _points(palm["keypoints"], (7, 2))
+    # A hand tracked from the last frame has no palm of this frame; a detected one has.
+    assert (hand["source"] == "tracking") == (palm is None)
+    assert hand["source"] in ("image", "tile", "flip", "tracking")
     if tracked:
         assert isinstance(hand["track_id"], int) and hand["track_id"] >= 0
     else:
@@ -69,7 +72,7 @@ def check_hand(hand: dict[str, Any], width: int, height: int, tracked: bool) -> 
 
 def check_record(record: dict[str, Any]) -> str:
     """Assert ``record`` follows the documented schema; return its kind."""
-    assert record["schema_version"] == records.SCHEMA_VERSION == 2
+    assert record["schema_version"] == records.SCHEMA_VERSION == 3
     assert isinstance(record["file"], str) and record["file"]
     kind = record["record"]
     if kind == "video_end":
@@ -231,7 +234,7 @@ def test_help_documents_commands_schema_and_resume(capsys):
             main([command, "--help"])
         assert exit_info.value.code == 0
         text = capsys.readouterr().out
-        for needle in ("schema_version 2", '"record": "image"', '"record": "frame"',
+        for needle in ("schema_version 3", '"record": "image"', '"record": "frame"',
                        '"video_end"', "landmarks_px", "world_landmarks", "track_id",
                        "--resume", "--annotate", "--quiet", "exit status", "--recursive"):
             assert needle in text, (command, needle)
@@ -391,7 +394,7 @@ def test_subprocess_detect_on_a_folder_with_a_corrupt_file(image_dir: Path, tmp_
 
 def _check_track_output(records: list[dict[str, Any]], file: str, frames: int) -> None:
     *frame_records, end = records
-    assert end == {"schema_version": 2, "record": "video_end", "file": file, "frames": frames}
+    assert end == {"schema_version": 3, "record": "video_end", "file": file, "frames": frames}
     assert [r["frame"] for r in frame_records] == list(range(frames))
     assert all(r["file"] == file for r in frame_records)
     assert all((r["width"], r["height"]) == CLIP_SIZE for r in frame_records)

@@ -258,7 +258,7 @@ def test_sigterm_stops_track_cleanly_and_resume_finishes(tmp_path: Path):
                    check=True)
     records = _complete_lines(out)
     assert [r["frame"] for r in records if r["record"] == "frame"] == list(range(40))
-    assert records[-1] == {"schema_version": 2, "record": "video_end", "file": "v.mp4",
+    assert records[-1] == {"schema_version": 3, "record": "video_end", "file": "v.mp4",
                            "frames": 40}
     assert (tmp_path / "v_annotated.mp4").stat().st_size > 0
 
@@ -282,7 +282,7 @@ def test_stopping_a_live_stream_ends_it_with_complete_records(tmp_path: Path):
     assert process.returncode == 143, err
     records = _complete_lines(out)
     frames = [r for r in records if r["record"] == "frame"]
-    assert records[-1] == {"schema_version": 2, "record": "video_end", "file": "-",
+    assert records[-1] == {"schema_version": 3, "record": "video_end", "file": "-",
                            "frames": len(frames)}
     assert [r["frame"] for r in frames] == list(range(len(frames)))
     # Stopping is how a live source ends: its annotated video is kept, playable.
