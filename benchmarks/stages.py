@@ -50,7 +50,6 @@ from palmlite.anchors import ssd_anchors
 from palmlite.association import frame_candidates
 from palmlite.crop import Border, crop_rect, to_tensor
 from palmlite.landmark_decode import decode_landmarks, handedness_from_score
-from palmlite.landmarker import _palms_from_candidates
 from palmlite.letterbox import (
     Padding,
     full_image_rect,
@@ -60,6 +59,7 @@ from palmlite.letterbox import (
 )
 from palmlite.nms import weighted_nms
 from palmlite.palm_decode import decode_palms
+from palmlite.palm_detector import palms_from_candidates
 from palmlite.projection import landmarks_to_pixels, project_landmarks, rotate_world_landmarks
 from palmlite.specs import LANDMARK_INPUT_SIZE, PALM_INPUT_SIZE
 from palmlite.types import PalmDetection, Roi
@@ -141,7 +141,7 @@ def palm_decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray,
                 padding: Padding) -> tuple[PalmDetection, ...]:
     """Decode, weighted NMS and letterbox removal, as HandLandmarker does them."""
     merged = weighted_nms(decode_palms(regressors[0], logits[0], anchors))
-    return _palms_from_candidates(merged, padding)
+    return palms_from_candidates(merged, padding)
 
 
 def landmark_crop(pixels: np.ndarray, roi: Roi, fused: bool) -> tuple[np.ndarray, Padding]:

@@ -3,10 +3,13 @@
 Reads like mp:mediapipe/modules/hand_landmark/hand_landmark_tracking_cpu.pbtxt with an empty
 tracking state:
 
-    image -> letterbox crop (192) -> palm model -> decode -> weighted NMS -> remove letterbox
-          -> first max_hands palms -> ROI per palm -> associate ROIs
+    image -> palm detector (palm_detector.py: letterbox crop (192) -> palm model -> decode
+          -> weighted NMS -> remove letterbox) -> first max_hands palms -> ROI per palm
+          -> associate ROIs
           -> per ROI: rotated crop (224) -> landmark model -> presence gate -> decode -> project
 
+With ``search="thorough"`` the palm detector also looks at the windows a
+:mod:`palmlite.search` plan gives, and that module's judge picks the hands.
 Stateless apart from its two model sessions, so one instance can serve many threads.
 """
 
@@ -30,33 +33,26 @@ from ._validate import (
     load_image,
     roi_crop_problem,
 )
-from .anchors import ssd_anchors
 from .association import frame_candidates
 from .crop import Border, crop_rect_tensor
 from .landmark_decode import decode_landmarks, handedness_from_score
 from .letterbox import (
-    Padding,
-    RectPx,
-    full_image_rect,
     pad_to_aspect,
     remove_letterbox,
     roi_to_rect_px,
 )
-from .nms import weighted_nms
-from .palm_decode import PalmCandidates, decode_palms
+from .palm_detector import MAX_BATCH, PalmDetector
 from .projection import landmarks_to_pixels, project_landmarks, rotate_world_landmarks
-from .roi import roi_from_palm
+from .roi import roi_from_landmarks, roi_from_palm
 from .search import (
     SearchName,
     SearchOptions,
-    Window,
     merge_candidates,
     plan_windows,
     search_options,
     select_hands,
-    window_to_image,
 )
-from .specs import LANDMARK_INPUT_SIZE, PALM_DECODE, PALM_INPUT_SIZE, PALM_NMS, PalmDecodeSpec
+from .specs import LANDMARK_INPUT_SIZE, PALM_DECODE, PALM_NMS
 from .types import Hand, HandsResult, PalmDetection, Roi
 from .weights import ModelVariant, find_weights
 
@@ -66,9 +62,9 @@ __all__ = ["HandLandmarker"]
 _LandmarkJob = tuple[npt.NDArray[np.uint8], Roi, "PalmDetection | None"]
 _Job = tuple[int, _LandmarkJob]
 
-#: detect_batch feeds the models at most this many frames per call, so the input tensors stay
-#: small (16 palm inputs are 7 MB) however many images the caller passes.
-_MAX_BATCH = 16
+#: detect_batch takes the frames in groups of the palm model's batch, so the landmark model's
+#: batch (all crops of a group) stays small too, however many images the caller passes.
+_MAX_BATCH = MAX_BATCH
 
 
 class HandLandmarker:
@@ -124,7 +120,7 @@ class HandLandmarker:
         self._landmark_model = models.OnnxModel(
             files.landmark, models.LANDMARK_SIGNATURE, num_threads
         )
-        self._anchors = ssd_anchors()
+        self._palm_detector = PalmDetector(self._palm_model)
         self._decode_spec = dataclasses.replace(
             PALM_DECODE, min_score=self.min_detection_confidence
         )
@@ -256,6 +252,8 @@ class HandLandmarker:
         palms, mediapipe_hands, extra_hands = self._search_candidates(pixels)
         hands = select_hands(mediapipe_hands, extra_hands, _size(pixels), self.max_hands,
                              self.search)
+        if self.search.refine:
+            hands[len(mediapipe_hands):] = self._refined(pixels, hands[len(mediapipe_hands):])
         extra = tuple(hand.palm for hand in hands[len(mediapipe_hands):] if hand.palm)
         return HandsResult(hands=tuple(hands), image_size=_size(pixels),
                            palms=palms[: self.max_hands] + extra)
@@ -267,20 +265,14 @@ class HandLandmarker:
         palm candidates the search's windows found (not yet judged)."""
         size = _size(pixels)
         windows = plan_windows(size, self.search)
-        outputs = self._palm_outputs([(pixels, self._window_rect(w, size), w.flipped)
-                                      for w in windows])
+        outputs = self._palm_detector.window_outputs(pixels, windows)
         # The whole image at MediaPipe's threshold: exactly MediaPipe's palms.
-        palms = self._palms_from_outputs(*outputs[0], self._decode_spec)
-        found: list[PalmDetection] = []
-        for window, output in zip(windows, outputs, strict=True):
-            candidates = weighted_nms(_usable_palms(decode_palms(
-                output[0], output[1], self._anchors, self._search_spec)))
-            in_window = PalmCandidates(candidates.scores, remove_letterbox(
-                candidates.boxes_xyxy.reshape(-1, 2, 2), output[2]).reshape(-1, 4),
-                remove_letterbox(candidates.keypoints, output[2]))
-            found += _palm_detections(window_to_image(in_window, window, size), window.source)
-        extras = merge_candidates(found, palms[: self.max_hands], PALM_NMS.iou_threshold,
-                                  self.search.max_candidates)
+        palms = self._palm_detector.palms(outputs[0], self._decode_spec)
+        found = self._palm_detector.window_palms(outputs, windows, size, self._search_spec)
+        # MediaPipe's own palms always run; the extras fill the rest of the budget.
+        taken = palms[: self.max_hands]
+        extras = merge_candidates(found, taken, PALM_NMS.iou_threshold,
+                                  max(0, self.search.max_candidates - len(taken)))
         mediapipe_jobs = self._palm_jobs(pixels, palms)
         extra_jobs: list[_LandmarkJob] = []
         for palm in extras:
@@ -291,6 +283,20 @@ class HandLandmarker:
         accepted = [hand for hand in hands[: len(mediapipe_jobs)]
                     if hand.presence > self.min_presence_confidence]
         return palms, accepted, hands[len(mediapipe_jobs):]
+
+    def _refined(self, pixels: npt.NDArray[np.uint8], hands: Sequence[Hand]) -> list[Hand]:
+        """Each hand again, from the ROI of its own landmarks (the tracker's next-frame ROI),
+        kept when the model still sees a hand there: a palm from a tile or with a low score
+        gives a rough crop, and the second look lands closer."""
+        size = _size(pixels)
+        jobs: list[_LandmarkJob] = []
+        for hand in hands:
+            roi = roi_from_landmarks(hand.landmarks, size)
+            jobs.append((pixels, roi if roi_crop_problem(roi, size) is None else hand.roi,
+                         hand.palm))
+        again = self._hands(jobs)
+        return [new if new.presence > self.min_presence_confidence else old
+                for old, new in zip(hands, again, strict=True)]
 
     def _palms_for_tracking(self, pixels: npt.NDArray[np.uint8]) -> tuple[PalmDetection, ...]:
         """The palms the tracker associates with its tracked hands when it runs the palm
@@ -303,46 +309,11 @@ class HandLandmarker:
                              self.search)
         return tuple(hand.palm for hand in hands if hand.palm is not None)
 
-    @staticmethod
-    def _window_rect(window: Window, size: tuple[int, int]) -> RectPx:
-        # The whole image exactly as MediaPipe frames it (bit-identical palms).
-        return full_image_rect(*size) if window.is_whole_image else window.rect
-
     def _detect_palms(
         self, frames: list[npt.NDArray[np.uint8]]
     ) -> list[tuple[PalmDetection, ...]]:
         """MediaPipe's palm detector on each whole frame (one model call per batch)."""
-        outputs = self._palm_outputs([(pixels, full_image_rect(*_size(pixels)), False)
-                                      for pixels in frames])
-        return [self._palms_from_outputs(*output, self._decode_spec) for output in outputs]
-
-    def _palms_from_outputs(self, regressors: npt.NDArray[np.float32],
-                            logits: npt.NDArray[np.float32], padding: Padding,
-                            spec: PalmDecodeSpec) -> tuple[PalmDetection, ...]:
-        candidates = _usable_palms(decode_palms(regressors, logits, self._anchors, spec))
-        return _palms_from_candidates(weighted_nms(candidates), padding)
-
-    def _palm_outputs(
-        self, views: Sequence[tuple[npt.NDArray[np.uint8], RectPx, bool]]
-    ) -> list[tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], Padding]]:
-        """The palm model's raw outputs (regressors, logits) and letterbox padding for each
-        ``(pixels, rect, mirrored)`` view, in batches of at most :data:`_MAX_BATCH`."""
-        out = []
-        for start in range(0, len(views), _MAX_BATCH):
-            chunk = views[start : start + _MAX_BATCH]
-            # Each crop is written straight into its row of the model input (no uint8 crops to
-            # stack and convert). A fresh batch per call keeps one landmarker shareable.
-            batch = np.empty((len(chunk), PALM_INPUT_SIZE, PALM_INPUT_SIZE, 3), np.float32)
-            paddings = []
-            for row, (pixels, rect, mirrored) in enumerate(chunk):
-                padded, padding = pad_to_aspect(rect, PALM_INPUT_SIZE, PALM_INPUT_SIZE)
-                crop_rect_tensor(pixels, padded, PALM_INPUT_SIZE, Border.ZERO, out=batch[row])
-                if mirrored:
-                    batch[row] = batch[row, :, ::-1].copy()
-                paddings.append(padding)
-            regressors, logits = self._palm_model.run(batch)
-            out += [(regressors[row], logits[row], paddings[row]) for row in range(len(chunk))]
-        return out
+        return self._palm_detector.whole_images(frames, self._decode_spec)
 
     def _hands(self, jobs: Sequence[_LandmarkJob]) -> list[Hand]:
         """Landmark model on each (image, roi) job, all crops in one model call."""
@@ -399,37 +370,3 @@ class HandLandmarker:
 
 def _size(pixels: npt.NDArray[np.uint8]) -> tuple[int, int]:
     return int(pixels.shape[1]), int(pixels.shape[0])
-
-
-def _usable_palms(candidates: PalmCandidates) -> PalmCandidates:
-    """RELIABILITY: the decoded palms with finite scores, boxes and keypoints and a box of
-    positive size. A NaN or inf regressor would otherwise reach weighted NMS and the ROI, and a
-    zero-size box gives a zero-size ROI; such a palm is dropped like one below threshold."""
-    boxes = candidates.boxes_xyxy
-    ok = (
-        np.isfinite(candidates.scores)
-        & np.isfinite(boxes).all(axis=1)
-        & np.isfinite(candidates.keypoints).all(axis=(1, 2))
-        & (boxes[:, 2] > boxes[:, 0])
-        & (boxes[:, 3] > boxes[:, 1])
-    )
-    return candidates if ok.all() else candidates.take(ok)
-
-
-def _palms_from_candidates(
-    candidates: PalmCandidates, padding: Padding
-) -> tuple[PalmDetection, ...]:
-    """Remove the letterbox from NMS output and wrap it as PalmDetection values."""
-    corners = remove_letterbox(candidates.boxes_xyxy.reshape(-1, 2, 2), padding).reshape(-1, 4)
-    keypoints = remove_letterbox(candidates.keypoints, padding)
-    return _palm_detections(PalmCandidates(candidates.scores, corners, keypoints), "image")
-
-
-def _palm_detections(candidates: PalmCandidates, source: str) -> tuple[PalmDetection, ...]:
-    palms = []
-    for score, box, kps in zip(candidates.scores, candidates.boxes_xyxy, candidates.keypoints,
-                               strict=True):
-        xywh = np.array([box[0], box[1], box[2] - box[0], box[3] - box[1]], dtype=np.float32)
-        palms.append(PalmDetection(score=float(score), box_xywh=xywh, keypoints_xy=kps,
-                                   source=source))
-    return tuple(palms)

@@ -47,44 +47,55 @@ SearchName = Literal["mediapipe", "thorough"]
 class SearchOptions:
     """Where the palm detector looks and how candidates are judged.
 
-    - ``tiles``: the image is also searched in a ``tiles x tiles`` grid of overlapping windows
-      (0: whole image only, MediaPipe's way). Each window is letterboxed into the palm
-      detector's 192x192 input, so a window of a third of the image sees hands 3x bigger.
-    - ``tile_overlap``: fraction of a window shared with its neighbour (0.5: half), so a hand
-      on a seam lies whole in some window.
-    - ``flip``: also search the horizontally mirrored image (and its tiles). The palm detector
-      is not mirror-symmetric, so a mirrored look finds some palms the plain one misses.
-    - ``palm_threshold``: palm score a candidate needs (MediaPipe: ``min_detection_confidence``,
-      0.5). Lower finds more, and the landmark model judges what the palm model doubted.
-    - ``presence_threshold``: landmark presence a hand found only by this search needs (those
-      MediaPipe's rules accept keep ``min_presence_confidence``).
+    - ``zoom``: besides the whole image, look at square tiles this many times smaller than the
+      image's longer side (0: whole image only, MediaPipe's way). Each tile is letterboxed into
+      the palm detector's 192x192 input like the whole image, so its hands look ``zoom`` times
+      bigger there: the fewest tiles that cover the image do it (two for a 16:9 image, 2 x 2
+      for 4:3 and square ones at 1.75).
+    - ``tile_overlap``: the least fraction of a tile shared with its neighbour, so a hand on a
+      seam lies whole in one of them (square tiles often share more).
+    - ``flip``: also look at the horizontally mirrored whole image. The palm detector is not
+      mirror-symmetric, so a mirrored look finds a few palms the plain one misses.
+    - ``palm_threshold``: palm score a candidate needs (``None``: MediaPipe's
+      ``min_detection_confidence``). Lower finds more; the landmark model judges what the palm
+      model doubted.
+    - ``presence_threshold``: landmark presence a hand found only by this search needs (the
+      hands MediaPipe's rules accept keep ``min_presence_confidence``).
     - ``min_extent``: for those hands, the landmarks' extent (longest side of their bounding
-      box) as a fraction of the ROI side; a tile sees single fingers as small "hands", whose
-      landmarks then crowd in a corner of the crop.
-    - ``max_candidates``: at most this many extra palm candidates (best palm scores first, after
-      merging duplicates across windows) go to the landmark model, which bounds the cost.
-    - ``duplicate_iou``: an extra hand whose landmark box overlaps a kept hand's more than this
-      (IoU, or the smaller box mostly inside the larger) is the same hand, found twice.
+      box) as a fraction of the ROI side: a tile shows single fingers big enough to look like
+      small "hands", whose landmarks crowd into part of the crop.
+    - ``max_candidates``: landmark runs per image at most (MediaPipe's own palms, which always
+      run, included): the whole image's palms first, then the tiles' by palm score, one per
+      palm seen in several windows. This bounds the cost.
+    - ``duplicate_iou``: a hand whose landmark box overlaps a kept hand's more than this
+      (IoU), or lies mostly inside it, is that hand found twice.
+    - ``refine``: run the landmark model once more on each extra hand, on the ROI of its own
+      landmarks (the tracker's next-frame ROI): a palm from a tile or with a low score gives a
+      rough crop, and the second look is closer.
     """
 
-    tiles: int = 0
-    tile_overlap: float = 0.5
+    zoom: float = 0.0
+    tile_overlap: float = 0.1
     flip: bool = False
     palm_threshold: float | None = None
     presence_threshold: float = 0.8
-    min_extent: float = 0.45
-    max_candidates: int = 8
+    min_extent: float = 0.3
+    max_candidates: int = 6
     duplicate_iou: float = 0.3
+    refine: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("tiles", "max_candidates"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"SearchOptions.{name} must be an int >= 0, got {value!r}")
-        if self.tiles == 1:
-            raise ValueError("SearchOptions.tiles must be 0 (no tiles) or >= 2, got 1")
-        if not isinstance(self.flip, bool):
-            raise TypeError(f"SearchOptions.flip must be True or False, got {self.flip!r}")
+        if isinstance(self.max_candidates, bool) or not isinstance(self.max_candidates, int) \
+                or self.max_candidates < 0:
+            raise ValueError("SearchOptions.max_candidates must be an int >= 0, got "
+                             f"{self.max_candidates!r}")
+        for name in ("flip", "refine"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"SearchOptions.{name} must be True or False, got "
+                                f"{getattr(self, name)!r}")
+        _check_fraction("zoom", self.zoom, 0.0, 8.0)
+        if 0 < self.zoom <= 1:
+            raise ValueError(f"SearchOptions.zoom must be 0 (no tiles) or > 1, got {self.zoom!r}")
         for name, low, high in (("tile_overlap", 0.0, 0.9), ("presence_threshold", 0.0, 1.0),
                                 ("min_extent", 0.0, 1.0), ("duplicate_iou", 0.0, 1.0)):
             _check_fraction(name, getattr(self, name), low, high)
@@ -94,7 +105,7 @@ class SearchOptions:
     @property
     def is_mediapipe(self) -> bool:
         """Whether this is MediaPipe's own search (whole image, MediaPipe's thresholds)."""
-        return self.tiles == 0 and not self.flip and self.palm_threshold is None
+        return self.zoom == 0 and not self.flip and self.palm_threshold is None
 
 
 def _check_fraction(name: str, value: object, low: float, high: float) -> None:
@@ -106,8 +117,8 @@ def _check_fraction(name: str, value: object, low: float, high: float) -> None:
 
 #: MediaPipe's search: the palm detector once on the whole image.
 MEDIAPIPE = SearchOptions()
-#: The thorough preset (see the README's "Thorough search" for what it costs and finds).
-THOROUGH = SearchOptions(tiles=2, tile_overlap=0.5, flip=False, palm_threshold=0.1)
+#: The thorough preset, measured with benchmarks/recall.py (README: "Thorough search").
+THOROUGH = SearchOptions(zoom=1.75, tile_overlap=0.1, palm_threshold=0.25, refine=True)
 
 _PRESETS: dict[str, SearchOptions] = {"mediapipe": MEDIAPIPE, "thorough": THOROUGH}
 
@@ -150,33 +161,49 @@ class Window:
         return self.source == "image"
 
 
-def _spans(length: float, tiles: int, overlap: float) -> list[tuple[float, float]]:
-    """``tiles`` intervals of equal size covering ``[0, length]``, neighbours sharing
-    ``overlap`` of a tile: size = length / (tiles - (tiles - 1) * overlap)."""
-    size = length / (tiles - (tiles - 1) * overlap)
-    step = size * (1.0 - overlap)
-    return [(index * step, size) for index in range(tiles)]
+def _axis_tiles(length: float, tile: float, overlap: float) -> tuple[int, float]:
+    """How many tiles of at most ``tile`` px cover ``length`` px with neighbours sharing at
+    least ``overlap`` of a tile, and the size at which they share exactly that: with ``n``
+    tiles of side ``t``, ``t * (n - (n - 1) * overlap)`` covers the axis."""
+    if length <= tile:
+        return 1, length
+    count = max(2, math.ceil((length / tile - overlap) / (1.0 - overlap) - 1e-9))
+    return count, math.ceil(length / (count - (count - 1) * overlap))
+
+
+def _starts(length: float, count: int, side: float) -> list[float]:
+    """``count`` starts spreading tiles of ``side`` px evenly from edge to edge."""
+    if count == 1:
+        return [0.0]
+    return [float(round(index * (length - side) / (count - 1))) for index in range(count)]
 
 
 def plan_windows(image_size: tuple[int, int], options: SearchOptions) -> tuple[Window, ...]:
-    """The windows a search looks at in an image of ``image_size = (W, H)``: the whole image
-    first, then the tiles row by row, then the same mirrored (``options.flip``).
+    """The windows a search looks at in an image of ``image_size = (W, H)``: the whole image,
+    the mirrored whole image (``options.flip``), then the tiles row by row.
 
-    >>> [(w.x0, w.y0, w.width, w.source) for w in plan_windows((300, 300), THOROUGH)]
-    ... # doctest: +NORMALIZE_WHITESPACE
-    [(0.0, 0.0, 300.0, 'image'), (0.0, 0.0, 200.0, 'tile'), (100.0, 0.0, 200.0, 'tile'),
-     (0.0, 100.0, 200.0, 'tile'), (100.0, 100.0, 200.0, 'tile')]
+    Tiles are squares (the palm detector letterboxes a window by its longer side, so a square
+    costs no more than the thinner tile it contains, and shares more with its neighbours),
+    ``max(W, H) / zoom`` or a little more so they meet with ``tile_overlap``, spread evenly
+    from edge to edge and clipped to the image.
+
+    >>> [(w.x0, w.y0, w.width, w.height) for w in plan_windows((1280, 720), THOROUGH)]
+    [(0.0, 0.0, 1280.0, 720.0), (0.0, 0.0, 720.0, 720.0), (560.0, 0.0, 720.0, 720.0)]
     """
     width, height = float(image_size[0]), float(image_size[1])
-    plain = [Window(0.0, 0.0, width, height, False, "image")]
-    if options.tiles:
-        for y0, tile_h in _spans(height, options.tiles, options.tile_overlap):
-            for x0, tile_w in _spans(width, options.tiles, options.tile_overlap):
-                plain.append(Window(x0, y0, tile_w, tile_h, False, "tile"))
-    if not options.flip:
-        return tuple(plain)
-    mirrored = [Window(w.x0, w.y0, w.width, w.height, True, "flip") for w in plain]
-    return (*plain, *mirrored)
+    windows = [Window(0.0, 0.0, width, height, False, "image")]
+    if options.flip:
+        windows.append(Window(0.0, 0.0, width, height, True, "flip"))
+    if options.zoom:
+        tile = max(width, height) / options.zoom
+        columns, tile_w = _axis_tiles(width, tile, options.tile_overlap)
+        rows, tile_h = _axis_tiles(height, tile, options.tile_overlap)
+        side_w = side_h = max(tile_w, tile_h)
+        side_w, side_h = min(side_w, width), min(side_h, height)
+        for y0 in _starts(height, rows, side_h):
+            for x0 in _starts(width, columns, side_w):
+                windows.append(Window(x0, y0, side_w, side_h, False, "tile"))
+    return tuple(windows)
 
 
 def window_to_image(candidates: PalmCandidates, window: Window,
@@ -198,14 +225,16 @@ def window_to_image(candidates: PalmCandidates, window: Window,
 
 def merge_candidates(found: Sequence[PalmDetection], taken: Sequence[PalmDetection],
                      iou_threshold: float, limit: int) -> list[PalmDetection]:
-    """The palms of ``found`` worth a landmark run: best score first, none overlapping (box
-    IoU above ``iou_threshold``) a palm in ``taken`` or one picked before, at most ``limit``.
+    """The palms of ``found`` worth a landmark run: the whole image's first, then the others,
+    best score first; none overlapping (box IoU above ``iou_threshold``) a palm in ``taken``
+    or one picked before; at most ``limit``.
 
-    Several windows see the same palm; one landmark run per hand is enough.
+    Several windows see the same palm; one landmark run per hand is enough. The whole image's
+    palms go first because there the detector saw the hand in its context.
     """
     boxes = [_xyxy(palm) for palm in taken]
     picked: list[PalmDetection] = []
-    for palm in sorted(found, key=lambda p: -p.score):
+    for palm in sorted(found, key=lambda p: (p.source != "image", -p.score)):
         if len(picked) >= limit:
             break
         box = _xyxy(palm)
@@ -222,6 +251,10 @@ def _xyxy(palm: PalmDetection) -> np.ndarray:
 
 
 # -- the judge -------------------------------------------------------------------------------
+
+
+# A landmark box this much inside another is part of it (a finger of a hand found twice).
+_NESTED = 0.6
 
 
 def _landmark_box(hand: Hand) -> np.ndarray:
@@ -241,7 +274,7 @@ def _same_hand(a: np.ndarray, b: np.ndarray, threshold: float) -> bool:
     area_b = (b[2] - b[0]) * (b[3] - b[1])
     smaller = min(area_a, area_b)
     return bool(inter / (area_a + area_b - inter) > threshold or
-                (smaller > 0 and inter / smaller > 0.7))
+                (smaller > 0 and inter / smaller > _NESTED))
 
 
 def extent(hand: Hand, image_size: tuple[int, int]) -> float:
