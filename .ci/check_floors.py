@@ -1,16 +1,18 @@
 """Check that this environment holds exactly the declared floors of palmlite's dependencies.
 
-Run by .ci/run with the Python of the venv that `uv pip install --resolution lowest-direct
-".[test]"` filled. For each direct dependency of palmlite, of its `test` extra and of the extras
-that one names (``palmlite[...]``) whose environment marker holds here, the floor is the highest
-`>=` (or the `==`) version over all its lines in pyproject.toml; the installed version must be
-that floor. Anything higher means the
-floor cannot be installed on this Python (no wheel, or another requirement needs more), so the
-declared floor would be a lie. Prints one line per dependency; exits 1 on a mismatch.
+Run by noxfile.py's ``lowest`` session with the Python of the venv that `uv pip install
+--resolution lowest-direct ".[test]"` filled (and by its ``floors`` sessions for ".[video]").
+For each direct dependency of palmlite, of its `test` extra and of the extras that one names
+(``palmlite[...]``) whose environment marker holds here, the floor is the highest `>=` (or the
+`==`) version over all its lines in pyproject.toml; the installed version must be that floor.
+Anything higher means the floor cannot be installed on this Python (no wheel, or another
+requirement needs more), so the declared floor would be a lie. Prints one line per dependency;
+exits 1 on a mismatch.
 
-``check_floors.py --floor NAME --extra EXTRA`` prints the floor of NAME for palmlite[EXTRA] on
-this Python instead (.ci/run uses it to test the `video` extra's PyAV floor, which is lower than
-the `test` extra's).
+``check_floors.py --extra EXTRA`` checks palmlite[EXTRA] instead of palmlite[test] (``video``
+holds palmlite's own floors and PyAV's, lower than the ``test`` extra's).
+``check_floors.py --floor NAME [--extra EXTRA]`` prints the floor of NAME for palmlite[EXTRA]
+on this Python and exits.
 
 Needs `packaging` (installed with onnxruntime and hatchling).
 """
@@ -67,15 +69,17 @@ def floors(lines: list[str]) -> dict[str, Version]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--floor", metavar="NAME", help="print the floor of NAME and exit")
-    parser.add_argument("--extra", default="test", help="with --floor: the extra (default test)")
+    parser.add_argument("--extra", default="test",
+                        help="check (or with --floor: read) palmlite[EXTRA] (default test)")
     args = parser.parse_args()
     project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
     if args.floor:
         print(floors(requirement_lines(project, [args.extra]))[canonicalize_name(args.floor)])
         return 0
-    declared = floors(requirement_lines(project, ["test"]))
+    declared = floors(requirement_lines(project, [args.extra]))
     python = ".".join(map(str, sys.version_info[:3]))
-    print(f"dependency floors for Python {python} (pyproject.toml) and installed versions:")
+    print(f"dependency floors of palmlite[{args.extra}] for Python {python} (pyproject.toml) "
+          "and installed versions:")
     bad = 0
     for name, floor in sorted(declared.items()):
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .draw import draw
 from .errors import ModelError, PalmliteError, WeightsCorruptedError, WeightsNotFoundError
 from .landmarker import HandLandmarker
@@ -23,8 +24,6 @@ from .video import VideoFrame, read_video
 
 if TYPE_CHECKING:
     from . import framework, solutions
-
-__version__ = "0.1.0"
 
 #: ``import palmlite as mp`` gives ``mp.solutions.hands`` and ``mp.framework.formats`` like
 #: MediaPipe's legacy package. They are loaded on first use: only they import protobuf.

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .inputs import IMAGE_SUFFIXES, STDIN, VIDEO_SUFFIXES, Input, expand_inputs
 from .interrupts import Stopped, StopSignals
 from .landmarker import HandLandmarker
@@ -70,10 +70,11 @@ run leaves OUT as it was; --overwrite --resume continues that OUT.partial.
 -o OUT.parquet writes Parquet instead (needs pyarrow: pip install
 "palmlite[parquet]"): one row per image or frame with the fields above, floats
 unrounded (landmarks float32), plus an "error" column (the message of a failed
-input, whose other fields are null; a video failing midway keeps its frames).
-No schema_version or record column: they are in the file's metadata. The rows
-grow in OUT.partial, moved to OUT when the run completes; a stopped run leaves
-OUT.partial holding the complete rows so far. --resume is refused for Parquet.
+input, whose other fields but palmlite_version and file are null; a video
+failing midway keeps its frames). No schema_version or record column: they are
+in the file's metadata. The rows grow in OUT.partial, moved to OUT when the run
+completes; a stopped run leaves OUT.partial holding the complete rows so far.
+--resume is refused for Parquet.
 """
 
 EXIT_HELP = """\

@@ -5,7 +5,8 @@
 - :data:`IMAGE_SCHEMA`, :data:`FRAME_SCHEMA`: the command line's ``image`` and ``frame``
   records (:mod:`palmlite.records`, from whose field tables they are derived) as Arrow
   schemas, plus an ``error`` column: ``null`` when the row is fine, else the message the
-  input raised (and ``null`` sizes, hands and frame). Nothing is rounded: landmarks stay
+  input raised (and ``null`` sizes, hands and frame). Every row, error rows too, names the
+  palmlite release that made it (``palmlite_version``). Nothing is rounded: landmarks stay
   float32, scores, timestamps and ROI values are float64, so :func:`to_results` gives back
   the very numbers a local run gives. The schema's metadata holds ``palmlite.schema_version``
   and ``palmlite.record``.
@@ -28,6 +29,7 @@ except ImportError as exc:  # pragma: no cover - the message is the point
     raise ImportError('palmlite.data needs pyarrow: pip install "palmlite[parquet]" (or the '
                       '"ray" / "dask" extras)') from exc
 
+from ._version import __version__
 from .inputs import expand_inputs
 from .options import (
     DEFAULT_LANDMARKER,
@@ -40,6 +42,7 @@ from .records import (
     FRAME_FIELDS,
     IMAGE_FIELDS,
     SCHEMA_VERSION,
+    VERSION_FIELD,
     Field,
     frame_record,
     image_record,
@@ -92,16 +95,17 @@ def _arrow_field(field: Field, nullable: bool | None = None) -> pa.Field:
 
 
 def _schema(fields: Sequence[Field], record: str) -> pa.Schema:
-    # At the top level everything but the file may be null: an error row has only its error.
+    # At the top level everything may be null: an error row has only its version, file and
+    # error.
     columns = [_arrow_field(field, nullable=True) for field in fields]
     return pa.schema([*columns, pa.field("error", pa.string())], metadata={
         "palmlite.schema_version": str(SCHEMA_VERSION), "palmlite.record": record})
 
 
-#: One row per image: ``file, width, height, hands, error``.
+#: One row per image: ``palmlite_version, file, width, height, hands, error``.
 IMAGE_SCHEMA = _schema(IMAGE_FIELDS, "image")
-#: One row per frame: ``file, frame, timestamp_ms, width, height, palm_detector_ran, hands,
-#: error``.
+#: One row per frame: ``palmlite_version, file, frame, timestamp_ms, width, height,
+#: palm_detector_ran, hands, error``.
 FRAME_SCHEMA = _schema(FRAME_FIELDS, "frame")
 
 
@@ -116,8 +120,9 @@ def frame_row(result: FrameResult, file: str | None) -> dict[str, Any]:
 
 
 def error_row(file: str | None, error: BaseException | str) -> dict[str, Any]:
-    """The row of an input that failed: its file and the message, every other value null."""
-    return {"file": file, "error": str(error)}
+    """The row of an input that failed: the palmlite version, its file and the message, every
+    other value null."""
+    return {VERSION_FIELD.name: __version__, "file": file, "error": str(error)}
 
 
 def rows_table(rows: Iterable[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:

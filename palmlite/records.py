@@ -13,18 +13,25 @@ The fields are declared once, as data (:data:`HAND_FIELDS`, :data:`IMAGE_FIELDS`
 
 Records (``schema_version`` 3)::
 
-    image      {"schema_version", "record": "image", "file", "width", "height", "hands"}
-    frame      {"schema_version", "record": "frame", "file", "frame", "timestamp_ms",
-                "width", "height", "palm_detector_ran", "hands"}
-    video_end  {"schema_version", "record": "video_end", "file", "frames"}
+    image      {"schema_version", "record": "image", "palmlite_version", "file", "width",
+                "height", "hands"}
+    frame      {"schema_version", "record": "frame", "palmlite_version", "file", "frame",
+                "timestamp_ms", "width", "height", "palm_detector_ran", "hands"}
+    video_end  {"schema_version", "record": "video_end", "palmlite_version", "file", "frames"}
+
+``palmlite_version`` is the version of the palmlite that wrote the record
+(``palmlite.__version__``, from the package metadata), so results can be traced to the release
+that made them; a file continued by ``--resume`` with another release says which record came
+from which.
 
 A hand is ``{"handedness", "handedness_score", "presence", "landmarks", "landmarks_px",
 "world_landmarks", "roi", "palm", "track_id", "source"}`` (layout in :data:`SCHEMA_HELP`).
 
 Versions: 1 (palmlite 0.1's first CLI) had the image records without ``record`` and
 ``track_id`` and left ``palm`` out instead of ``null``; 2 added those and the track records; 3
-added the hand's ``source``. Every field of an older version keeps its name and meaning, so a
-reader of version 2 reads version 3 by ignoring ``source``.
+(palmlite 0.2) added the hand's ``source`` and the records' ``palmlite_version``. Every field of
+an older version keeps its name and meaning, so a reader of version 2 reads version 3 by
+ignoring the new fields.
 
 Floats are rounded so the records stay short and readable: normalized coordinates, world
 landmarks and scores to 6 decimals (1e-6 of the image is far below a pixel), pixel
@@ -43,6 +50,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ._version import __version__
 from .types import PALM_SOURCES, FrameResult, Hand, HandsResult, PalmDetection, Roi
 
 __all__ = [
@@ -53,6 +61,7 @@ __all__ = [
     "RECORD_KINDS",
     "SCHEMA_HELP",
     "SCHEMA_VERSION",
+    "VERSION_FIELD",
     "VIDEO_END_FIELDS",
     "Field",
     "frame_record",
@@ -127,14 +136,17 @@ HAND_FIELDS = (
     Field("track_id", "int", nullable=True),
     Field("source", "text"),
 )
+#: The palmlite release that wrote the record (``palmlite.__version__``), first in every kind.
+VERSION_FIELD = Field("palmlite_version", "text")
 _FILE = Field("file", "text", nullable=True)
 _SIZE = (Field("width", "int"), Field("height", "int"))
 _HANDS = Field("hands", "structs", fields=HAND_FIELDS)
 #: The fields after ``schema_version`` and ``record`` of each record kind, in order.
-IMAGE_FIELDS = (_FILE, *_SIZE, _HANDS)
-FRAME_FIELDS = (_FILE, Field("frame", "int"), Field("timestamp_ms", "float", digits=3), *_SIZE,
+IMAGE_FIELDS = (VERSION_FIELD, _FILE, *_SIZE, _HANDS)
+FRAME_FIELDS = (VERSION_FIELD, _FILE, Field("frame", "int"),
+                Field("timestamp_ms", "float", digits=3), *_SIZE,
                 Field("palm_detector_ran", "bool"), _HANDS)
-VIDEO_END_FIELDS = (Field("file", "text"), Field("frames", "int"))
+VIDEO_END_FIELDS = (VERSION_FIELD, Field("file", "text"), Field("frames", "int"))
 RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
     "image": IMAGE_FIELDS, "frame": FRAME_FIELDS, "video_end": VIDEO_END_FIELDS,
 }
@@ -146,14 +158,14 @@ output: JSON Lines (UTF-8, one object per line) on stdout, or in the -o file.
 schema_version {SCHEMA_VERSION}. Records:
 
   palmlite detect, one per image:
-    {{"schema_version": {SCHEMA_VERSION}, "record": "image", "file": PATH,
-     "width": W, "height": H, "hands": [HAND, ...]}}
+    {{"schema_version": {SCHEMA_VERSION}, "record": "image", "palmlite_version": V,
+     "file": PATH, "width": W, "height": H, "hands": [HAND, ...]}}
   palmlite track, one per frame, then one after the video's last frame:
-    {{"schema_version": {SCHEMA_VERSION}, "record": "frame", "file": PATH, "frame": INDEX,
-     "timestamp_ms": T, "width": W, "height": H, "palm_detector_ran": BOOL,
-     "hands": [HAND, ...]}}
-    {{"schema_version": {SCHEMA_VERSION}, "record": "video_end", "file": PATH,
-     "frames": N}}
+    {{"schema_version": {SCHEMA_VERSION}, "record": "frame", "palmlite_version": V,
+     "file": PATH, "frame": INDEX, "timestamp_ms": T, "width": W, "height": H,
+     "palm_detector_ran": BOOL, "hands": [HAND, ...]}}
+    {{"schema_version": {SCHEMA_VERSION}, "record": "video_end", "palmlite_version": V,
+     "file": PATH, "frames": N}}
   HAND (hands in MediaPipe's order):
     {{"handedness": "Left" | "Right",
      "handedness_score": S,             probability of that label, >= 0.5
@@ -175,12 +187,14 @@ schema_version {SCHEMA_VERSION}. Records:
                                         whole image (MediaPipe's way), on a tile
                                         or the mirrored image (--search
                                         thorough), tracked from the last frame
+  V is the palmlite release that wrote the record ("palmlite --version").
   PATH is the input as given (directories: joined with the file's path inside
   them; "-" for standard input; URLs as given). Images are taken upright (EXIF
   orientation applied), so W, H and coordinates are those of the upright image.
   Landmarks are in MediaPipe's 21-point order (palmlite.HandLandmark).
-  Version 3 added "source"; 2 added "record", "track_id" and the track records
-  (1 left "palm" out instead of null). Older fields never change.
+  Version 3 added "source" and "palmlite_version"; 2 added "record", "track_id"
+  and the track records (1 left "palm" out instead of null). Older fields never
+  change.
 """
 
 
@@ -237,7 +251,8 @@ def _result_record(kind: str, result: HandsResult, file: str | None,
         "schema_version": SCHEMA_VERSION,
         "record": kind,
         **_encode_fields(RECORD_FIELDS[kind], result, exact,
-                         {"file": file, "width": width, "height": height}),
+                         {VERSION_FIELD.name: __version__, "file": file, "width": width,
+                          "height": height}),
     }
 
 
@@ -256,7 +271,8 @@ def frame_record(result: FrameResult, file: str | None = None, *,
 def video_end_record(file: str, frames: int) -> dict[str, Any]:
     """The record after a video's last frame: it marks the video finished."""
     return {"schema_version": SCHEMA_VERSION, "record": "video_end",
-            **_encode_fields(VIDEO_END_FIELDS, None, False, {"file": file, "frames": frames})}
+            **_encode_fields(VIDEO_END_FIELDS, None, False,
+                             {VERSION_FIELD.name: __version__, "file": file, "frames": frames})}
 
 
 def record_kind(record: object, command: str) -> str | None:

@@ -14,6 +14,7 @@ from PIL import Image
 
 import palmlite
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 IMAGES = DATA / "images"
 GOLDENS = DATA / "goldens" / "static.json"
@@ -55,3 +56,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "failed"
         report.longrepr = ("skipped under CI=true, which must run every engine test: "
                            f"{report.longrepr}")
+
+
+#: Set (to the wheel's version) by noxfile.py's tests sessions: the suite then must test the
+#: installed wheel, never the source tree beside it.
+WHEEL_VERSION = os.environ.get("PALMLITE_TEST_WHEEL")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"palmlite {palmlite.__version__} from {Path(palmlite.__file__).parent}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not WHEEL_VERSION:
+        return
+    package = Path(palmlite.__file__).resolve().parent
+    if (package == ROOT / "palmlite" or "site-packages" not in package.parts
+            or palmlite.__version__ != WHEEL_VERSION):
+        raise pytest.UsageError(
+            f"PALMLITE_TEST_WHEEL={WHEEL_VERSION}: expected the installed palmlite "
+            f"{WHEEL_VERSION}, got {palmlite.__version__} from {package}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The package's doctests belong to the per-Python subset: they print NumPy values, whose
+    # formatting is one of the things that differ between versions.
+    for item in items:
+        if type(item).__name__ == "DoctestItem":  # by name: the same on every pytest allowed
+            item.add_marker(pytest.mark.matrix)

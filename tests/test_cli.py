@@ -28,6 +28,9 @@ from palmlite.cli import SAMPLE_IMAGE, main
 from palmlite.video import VideoWriter
 from palmlite.video import writer as video_writer
 
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
+
 CLIP = DATA / "videos" / "asl_hand_40.mp4"  # 310x540, 40 frames at 25 fps, one hand throughout
 CLIP_SIZE, CLIP_FRAMES = (310, 540), 40
 
@@ -73,13 +76,15 @@ def check_hand(hand: dict[str, Any], width: int, height: int, tracked: bool) -> 
 def check_record(record: dict[str, Any]) -> str:
     """Assert ``record`` follows the documented schema; return its kind."""
     assert record["schema_version"] == records.SCHEMA_VERSION == 3
+    assert record["palmlite_version"] == palmlite.__version__
     assert isinstance(record["file"], str) and record["file"]
     kind = record["record"]
     if kind == "video_end":
-        assert set(record) == {"schema_version", "record", "file", "frames"}
+        assert set(record) == {"schema_version", "record", "palmlite_version", "file", "frames"}
         assert isinstance(record["frames"], int) and record["frames"] >= 0
         return kind
-    common = {"schema_version", "record", "file", "width", "height", "hands"}
+    common = {"schema_version", "record", "palmlite_version", "file", "width", "height",
+              "hands"}
     if kind == "image":
         assert set(record) == common
     else:
@@ -394,7 +399,8 @@ def test_subprocess_detect_on_a_folder_with_a_corrupt_file(image_dir: Path, tmp_
 
 def _check_track_output(records: list[dict[str, Any]], file: str, frames: int) -> None:
     *frame_records, end = records
-    assert end == {"schema_version": 3, "record": "video_end", "file": file, "frames": frames}
+    assert end == {"schema_version": 3, "record": "video_end",
+                   "palmlite_version": palmlite.__version__, "file": file, "frames": frames}
     assert [r["frame"] for r in frame_records] == list(range(frames))
     assert all(r["file"] == file for r in frame_records)
     assert all((r["width"], r["height"]) == CLIP_SIZE for r in frame_records)

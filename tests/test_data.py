@@ -18,6 +18,9 @@ import palmlite
 from palmlite import data, records
 from palmlite.data import FRAME_SCHEMA, IMAGE_SCHEMA, LandmarkerOptions, TrackerOptions
 
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
+
 CLIP = DATA / "videos" / "asl_hand_40.mp4"
 LITE = LandmarkerOptions(model="lite")
 
@@ -74,6 +77,7 @@ def test_json_records_follow_the_field_tables(lite):
     record = lite.detect(IMAGES / "hands.jpg").to_dict("a.jpg")
     assert list(record) == ["schema_version", "record"] + [
         f.name for f in records.IMAGE_FIELDS]
+    assert list(record)[:4] == ["schema_version", "record", "palmlite_version", "file"]
     assert list(record["hands"][0]) == [f.name for f in records.HAND_FIELDS]
     for field in records.HAND_FIELDS:  # the --help text documents every field
         assert f'"{field.name}"' in records.SCHEMA_HELP
@@ -106,6 +110,8 @@ def test_detect_table_rows_give_back_exactly_the_local_results(lite, tmp_path: P
             lite.detect(path)
         assert error == str(raised.value)  # the very message detect raises
     assert errors[:-2] == [None] * 6
+    # Every row, error rows too, names the release that made it.
+    assert table.column("palmlite_version").to_pylist() == [palmlite.__version__] * len(paths)
     local = [lite.detect(path) for path in paths[:-2]]
     for rows in (table, table.to_batches()[0], table.to_pandas(), table.to_pylist(),
                  table.to_pandas(types_mapper=pd.ArrowDtype)):
@@ -152,7 +158,7 @@ def test_track_video_streams_chunks_equal_to_a_fresh_local_tracker(lite):
 
 
 def test_options_are_checked_values():
-    options = LandmarkerOptions(model="lite", search=palmlite.SearchOptions(tiles=2),
+    options = LandmarkerOptions(model="lite", search=palmlite.SearchOptions(zoom=2.0),
                                 weights_dir=Path("/w"))
     assert options.weights_dir == "/w" and hash(options) == hash(pickle.loads(
         pickle.dumps(options)))

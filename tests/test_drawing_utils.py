@@ -31,6 +31,9 @@ GOLDEN = json.loads((GOLDEN_DIR / "cases.json").read_text())
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
 from make_drawing_goldens import describe_figure  # noqa: E402
 
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
+
 
 def spec(value: dict[str, Any]) -> drawing_utils.DrawingSpec:
     return drawing_utils.DrawingSpec(tuple(value["color"]), value["thickness"],

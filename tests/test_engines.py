@@ -174,6 +174,7 @@ def ray_cluster() -> Iterator[None]:
         ray.shutdown()
 
 
+@pytest.mark.matrix  # each engine, images and videos, on every Python
 def test_ray_read_binary_files_on_2_cpus_runs_and_equals_local(ray_cluster, photos,
                                                               reference):
     # The measured hang: read_binary_files' read task plus two 1-CPU actors on 2 CPUs never
@@ -196,6 +197,7 @@ def test_ray_paths_equal_local(ray_cluster, photos, reference):
     check_images(_with_timeout(dataset.to_pandas), expected_for(reference, files))
 
 
+@pytest.mark.matrix  # each engine, images and videos, on every Python
 def test_ray_track_videos_equal_local_with_frames_in_order(ray_cluster, videos, reference):
     dataset = palmlite.ray.track_videos(videos, options=LITE, tracker=TRACKING,
                                         chunk_frames=16)
@@ -245,6 +247,7 @@ def dask_client() -> Iterator[distributed.Client]:
         yield client
 
 
+@pytest.mark.matrix  # each engine, images and videos, on every Python
 def test_dask_detect_images_equal_local(dask_client, photos, reference):
     files = sorted(str(path) for path in photos.iterdir())
     frame = palmlite.dask.detect_images(photos, options=LITE, partition_size=3)
@@ -259,6 +262,7 @@ def test_dask_detect_images_equal_local(dask_client, photos, reference):
     assert set(dask_client.run(lambda: len(palmlite.options._cache)).values()) <= {0, 1}
 
 
+@pytest.mark.matrix  # each engine, images and videos, on every Python
 def test_dask_track_videos_one_partition_per_video(dask_client, videos, reference):
     frame = palmlite.dask.track_videos(videos, options=LITE, tracker=TRACKING)
     assert frame.npartitions == len(videos)

@@ -15,6 +15,9 @@ import palmlite
 from palmlite.cli import main
 from palmlite.image_io import open_image
 
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
+
 ORIENTATION = 0x0112
 ARTIST = 0x013B
 

@@ -22,6 +22,7 @@ import pytest
 from conftest import DATA, IMAGES
 from video_utils import remux
 
+import palmlite
 from palmlite.cli import main
 from palmlite.inputs import Input
 from palmlite.outputs import (
@@ -30,6 +31,9 @@ from palmlite.outputs import (
     check_records_path,
     plan_records,
 )
+
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
 
 CLIP = DATA / "videos" / "asl_hand_40.mp4"
 FAST = ["--model", "lite", "--max-hands", "1", "--threads", "1", "-q"]
@@ -258,7 +262,8 @@ def test_sigterm_stops_track_cleanly_and_resume_finishes(tmp_path: Path):
                    check=True)
     records = _complete_lines(out)
     assert [r["frame"] for r in records if r["record"] == "frame"] == list(range(40))
-    assert records[-1] == {"schema_version": 3, "record": "video_end", "file": "v.mp4",
+    assert records[-1] == {"schema_version": 3, "record": "video_end",
+                           "palmlite_version": palmlite.__version__, "file": "v.mp4",
                            "frames": 40}
     assert (tmp_path / "v_annotated.mp4").stat().st_size > 0
 
@@ -282,7 +287,8 @@ def test_stopping_a_live_stream_ends_it_with_complete_records(tmp_path: Path):
     assert process.returncode == 143, err
     records = _complete_lines(out)
     frames = [r for r in records if r["record"] == "frame"]
-    assert records[-1] == {"schema_version": 3, "record": "video_end", "file": "-",
+    assert records[-1] == {"schema_version": 3, "record": "video_end",
+                           "palmlite_version": palmlite.__version__, "file": "-",
                            "frames": len(frames)}
     assert [r["frame"] for r in frames] == list(range(len(frames)))
     # Stopping is how a live source ends: its annotated video is kept, playable.

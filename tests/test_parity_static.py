@@ -24,6 +24,9 @@ from tolerances import (
 import palmlite
 from palmlite.roi import roi_from_palm
 
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
+
 NAMES = sorted(p.name for p in IMAGES.iterdir())
 
 

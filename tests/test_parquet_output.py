@@ -16,6 +16,9 @@ from palmlite.cli import main
 from palmlite.data import LandmarkerOptions
 from palmlite.outputs import open_records, plan_records
 
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
+
 FAST = ["--model", "lite", "--threads", "1", "-q"]
 LITE = LandmarkerOptions(model="lite")
 

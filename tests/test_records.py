@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from importlib import metadata
 
 import pytest
 from conftest import DATA, IMAGES
@@ -10,6 +13,9 @@ from conftest import DATA, IMAGES
 import palmlite
 from palmlite import records
 from palmlite.cli import main
+
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
 
 CLIP = DATA / "videos" / "asl_hand_40.mp4"
 
@@ -65,3 +71,30 @@ def test_record_kind_accepts_every_version_of_this_command_only():
     for bad in ({**image, "schema_version": True}, {**image, "schema_version": 0},
                 {**image, "file": 3}, [image], {**image, "record": "frame"}):
         assert records.record_kind(bad, "detect") is None
+
+
+def test_every_record_names_the_release_that_wrote_it(tmp_path, capsys):
+    # One source of truth: the package metadata (pyproject.toml's version, once installed).
+    version = metadata.version("palmlite")
+    assert palmlite.__version__ == version
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out == f"palmlite {version}\n"
+    done = subprocess.run([sys.executable, "-m", "palmlite", "--version"], cwd=tmp_path,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout == f"palmlite {version}\n"
+    result = palmlite.HandsResult((), (4, 3))
+    for record in (result.to_dict("a.jpg"), records.video_end_record("v.mp4", 0)):
+        assert record["palmlite_version"] == version
+        assert list(record)[:3] == ["schema_version", "record", "palmlite_version"]
+    assert records.record_kind(result.to_dict("a.jpg"), "detect") == "image"
+
+
+def test_a_source_tree_never_installed_says_so(monkeypatch):
+    from palmlite import _version
+
+    def missing(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(_version.metadata, "version", missing)
+    assert _version._installed_version() == _version.UNKNOWN_VERSION == "0+unknown"

@@ -77,8 +77,8 @@ from palmlite.cli import main as cli_main
 from palmlite.solutions import hands as legacy
 from palmlite.solutions.hands import SolutionOutputs
 
-PACKAGE = Path(palmlite.__file__).resolve().parent
-REPO_WEIGHTS = PACKAGE.parent / "weights"
+PACKAGE = Path(palmlite.__file__).resolve().parent  # the source tree's or the installed one
+REPO_WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 _HANDS_PIXELS = load_rgb("hands.jpg")  # 720 x 382, two hands
 _CENTRE_ROI = Roi(0.5, 0.5, 0.5, 0.5)
 

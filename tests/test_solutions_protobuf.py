@@ -29,6 +29,9 @@ from palmlite.solutions.framework.formats import (
     location_data_pb2,
 )
 
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
+
 #: NormalizedLandmarkList of "landmark {x: 0.25 y: 0.5 z: -0.125} landmark {x: 1 y: 0
 #: visibility: 0.5}", serialised by MediaPipe 0.10.21 (protobuf 4.25).
 MEDIAPIPE_BYTES = "0a0f0d0000803e150000003f1d000000be0a0f0d0000803f1500000000250000003f"

@@ -38,6 +38,9 @@ import palmlite
 from palmlite import video
 from palmlite.video import VideoInfo, probe_video, read_video
 
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
+
 CLIP = DATA / "videos" / "asl_hand_40.mp4"
 SPOOL_GLOB = "palmlite-spool-*"
 
@@ -186,7 +189,10 @@ def test_stdin_gives_the_frames_of_the_file(name: str, how: str, clips: dict[str
 
 
 _CHILD_LIVE = r"""
-import hashlib, os, sys, palmlite
+import hashlib, os, signal, sys, palmlite
+# Ctrl-C as in a terminal, even when this test runs in a background job (whose children
+# inherit SIGINT ignored, so Python would install no KeyboardInterrupt handler).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 try:
     for frame in palmlite.read_video("-"):
         spools = [n for n in os.listdir(os.environ["TMPDIR"]) if n.startswith("palmlite-spool")]

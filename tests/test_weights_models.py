@@ -15,6 +15,9 @@ import palmlite
 from palmlite import models
 from palmlite.weights import candidate_dirs, find_weights, sha256_of
 
+# Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
+pytestmark = pytest.mark.matrix
+
 REPO_WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 
 
