@@ -186,15 +186,20 @@ def find_images(sources: list[Path]) -> list[Path]:
 
 
 def machine_info() -> list[str]:
-    """CPU model and usable core count."""
+    """CPU model, usable core count and the CPU flags that pick kernels."""
     try:
         lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
         lines = []
     cpu = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")),
                "unknown")
+    # The instruction sets that decide which ONNX Runtime kernels run (int8 and bf16 ones).
+    flags = set(next((ln for ln in lines if ln.startswith(("flags", "Features"))),
+                     "").split(":", 1)[-1].split())
+    wanted = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8", "asimddp")
     nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return [f"CPU: {cpu}", f"nproc: {nproc}"]
+    return [f"CPU: {cpu}", f"nproc: {nproc}",
+            "CPU flags: " + ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in wanted)]
 
 
 def versions(mpw: MediaPipeWorker, mp_python: Path) -> list[str]:

@@ -220,8 +220,9 @@ def test_thorough_still_finds_every_hand_the_default_finds(name):
     assert len(thorough) >= len(default)
     for ours, theirs in zip(thorough, default, strict=False):  # MediaPipe's hands come first
         assert ours.source == theirs.source == "image"
-        # Same crops, only batched with others: float noise at most.
-        np.testing.assert_allclose(ours.landmarks_px, theirs.landmarks_px, atol=1e-3)
+        # Same crops, only batched with others: float noise at most (batched and single runs
+        # may take different ONNX Runtime kernels, whose noise differs by CPU; measured 0 here).
+        np.testing.assert_allclose(ours.landmarks_px, theirs.landmarks_px, atol=0.02)
 
 
 def test_the_default_search_is_mediapipes_exactly(goldens):
