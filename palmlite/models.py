@@ -70,6 +70,15 @@ def _shapes_match(actual: list[ort.NodeArg], expected: tuple[tuple[str, Shape], 
     return True
 
 
+#: Whether ONNX Runtime's intra-op pool threads busy-wait between parallel sections (read when
+#: a session is created; only matters with more than one thread). Off by default: spinning saves
+#: a little on an idle machine (2 threads on 2 cores: 0.79x MediaPipe's time per photo against
+#: 0.85x without) but collapses when other processes want the cores (1.53x against 1.10x with
+#: one CPU-bound process per core; benchmarks/threads.py). A latency-bound service alone on its
+#: cores may set it to True before building a landmarker. README: "Threads under load".
+ALLOW_SPINNING = False
+
+
 class OnnxModel:
     """One ONNX Runtime session whose inputs and outputs were checked at load."""
 
@@ -84,11 +93,13 @@ class OnnxModel:
         options.inter_op_num_threads = 1
         if num_threads is not None:
             options.intra_op_num_threads = num_threads
-        # With more than one thread, ORT's pool threads spin between parallel sections (fast)
-        # but by default keep spinning after run() returns, so the idle session's threads
-        # compete with the other session's: palm detector then landmark model took 41 ms
-        # instead of 17 ms at 2 threads on 2 cores. Stop spinning when run() returns.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1")
+        # With more than one thread and spinning allowed, ORT's pool threads spin between
+        # parallel sections and by default keep spinning after run() returns, so the idle
+        # session's threads compete with the other session's: palm detector then landmark
+        # model took 41 ms instead of 17 ms at 2 threads on 2 cores. Stop spinning when run()
+        # returns (a no-op when spinning is off).
+        options.add_session_config_entry("session.intra_op.allow_spinning",
+                                         "1" if ALLOW_SPINNING else "0")
         options.add_session_config_entry("session.force_spinning_stop", "1")
         options.log_severity_level = 3
         try:

@@ -139,3 +139,18 @@ def test_run_checks_its_input_and_accepts_an_empty_batch():
     ):
         with pytest.raises(ValueError, match=r"float32 array of shape \(N, 192, 192, 3\)"):
             model.run(bad)
+
+
+def test_pool_threads_do_not_spin_unless_asked(monkeypatch: pytest.MonkeyPatch):
+    # Spinning threads collapse throughput when other processes share the cores
+    # (benchmarks/threads.py): off by default, on only when palmlite.models says so.
+    palm = find_weights("lite").palm
+
+    def spinning() -> str:
+        session = models.OnnxModel(palm, models.PALM_SIGNATURE, num_threads=2)._session
+        return session.get_session_options().get_session_config_entry(
+            "session.intra_op.allow_spinning")
+
+    assert spinning() == "0"
+    monkeypatch.setattr(models, "ALLOW_SPINNING", True)
+    assert spinning() == "1"
