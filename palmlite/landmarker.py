@@ -220,6 +220,9 @@ class HandLandmarker:
     def _detect_frames(self, frames: list[npt.NDArray[np.uint8]]) -> list[HandsResult]:
         """The static graph on a batch of validated frames."""
         if not self.search.is_mediapipe:
+            # DEVIATION: opt-in (search="thorough" or SearchOptions): more palm windows and a
+            # landmark-model judge find hands MediaPipe's single look misses; MediaPipe's own
+            # hands still come first, unchanged (tests/test_search.py).
             return [self._search_frame(pixels) for pixels in frames]
         all_palms = self._detect_palms(frames)
         jobs: list[_Job] = []
