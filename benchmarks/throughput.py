@@ -1,4 +1,5 @@
-"""Whole-machine throughput: photos per second with one single-threaded process per core.
+"""Whole-machine throughput: photos (or tracked frames) per second, one single-threaded
+process per core.
 
 Usage (from the repository root, with palmlite's python; MediaPipe in its own venv)::
 
@@ -14,7 +15,12 @@ alternate palmlite and MediaPipe, so load from other processes on this shared ma
 both alike; the figures are medians over rounds. ``--processes 1 2`` measures one process
 (1 x 1 thread: the per-core figure) and then N.
 
-Prints photos per second for each library and their ratio to MediaPipe, with the CPU flags
+``--video``: tracked video instead. Each worker is N independent streams' one: it tracks the
+first ``--max-frames`` frames of each of ``--videos`` (timing_video.py's three clips) in order,
+with MediaPipe's policy (palmlite ``HandTracker``, MediaPipe ``static_image_mode=False``; the
+clips follow each other in one stream, for both alike).
+
+Prints photos (frames) per second for each library and their ratio to MediaPipe, with the CPU flags
 (they decide which ONNX Runtime kernels run).
 """
 
@@ -41,6 +47,7 @@ from timing_static import (
     send,
     versions,
 )
+from timing_video import DEFAULT_VIDEOS, load_videos
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_IMAGES = [ROOT / "tests" / "data" / "images", ROOT.parent / "shared" / "data"]
@@ -56,15 +63,18 @@ def palmlite_worker() -> None:
     shapes = recv(inp)["shapes"]
     images = [np.frombuffer(recv(inp, raw=True), np.uint8).reshape(s) for s in shapes]
     send(out, {"palmlite": palmlite.__version__})
-    landmarker: Any = None
+    run: Any = None
     while True:
         msg = recv(inp)
         if msg["cmd"] == "load":
             landmarker = palmlite.HandLandmarker(model=msg["model"], max_hands=2, num_threads=1)
+            # Video: MediaPipe's tracking policy (the palm detector only while a hand is
+            # missing), as legacy Hands(static_image_mode=False) runs it.
+            run = palmlite.HandTracker(landmarker).track if msg["video"] else landmarker.detect
             send(out, {"ok": True})
         elif msg["cmd"] == "time":
             start = time.perf_counter()
-            result = landmarker.detect(images[msg["index"]])
+            result = run(images[msg["index"]])
             send(out, {"s": time.perf_counter() - start, "hands": len(result.hands)})
         else:
             break
@@ -86,18 +96,18 @@ class PalmliteWorker(MediaPipeWorker):
             self._send(np.ascontiguousarray(im).tobytes())
         self.info = self._recv()
 
-    def load_palmlite(self, model: str) -> None:
-        self._send({"cmd": "load", "model": model})
+    def load_palmlite(self, model: str, video: bool) -> None:
+        self._send({"cmd": "load", "model": model, "video": video})
         self._recv()
 
 
-def run_round(workers: list[MediaPipeWorker], count: int) -> tuple[float, int]:
-    """Wall time for the workers to process photos 0..count-1 (worker k takes k, k+N, ...),
-    and the hands found."""
+def run_round(workers: list[MediaPipeWorker], count: int, video: bool) -> tuple[float, int]:
+    """Wall time for the workers to process images 0..count-1, and the hands found. Photos:
+    worker k takes k, k+N, ...; video: every worker tracks every frame in order (N streams)."""
     hands = [0] * len(workers)
 
     def drive(k: int) -> None:
-        for index in range(k, count, len(workers)):
+        for index in (range(count) if video else range(k, count, len(workers))):
             hands[k] += workers[k].time(index)[1]
 
     threads = [threading.Thread(target=drive, args=(k,)) for k in range(len(workers))]
@@ -110,22 +120,23 @@ def run_round(workers: list[MediaPipeWorker], count: int) -> tuple[float, int]:
 
 
 def measure(images: list[np.ndarray], mp_python: Path, processes: int, rounds: int,
-            model: str) -> tuple[dict[str, list[float]], dict[str, int], MediaPipeWorker]:
+            model: str, video: bool
+            ) -> tuple[dict[str, list[float]], dict[str, int], MediaPipeWorker]:
     """Seconds per round of each library with ``processes`` workers, and the hands found."""
     mediapipe = [MediaPipeWorker(mp_python, images) for _ in range(processes)]
     ours = [PalmliteWorker(images) for _ in range(processes)]
     for worker in mediapipe:
-        worker.load(VARIANTS[model])  # type: ignore[index]
+        worker.load(VARIANTS[model], static=not video)  # type: ignore[index]
     for worker in ours:
-        worker.load_palmlite(model)
+        worker.load_palmlite(model, video)
     setups: dict[str, list[MediaPipeWorker]] = {"MediaPipe": mediapipe, "palmlite": [*ours]}
     for workers in setups.values():  # warm-up round, untimed
-        run_round(workers, len(images))
+        run_round(workers, len(images), video)
     seconds: dict[str, list[float]] = {name: [] for name in setups}
     hands: dict[str, int] = {}
     for r in range(rounds):
         for name in (setups if r % 2 == 0 else reversed(list(setups))):
-            elapsed, hands[name] = run_round(setups[name], len(images))
+            elapsed, hands[name] = run_round(setups[name], len(images), video)
             seconds[name].append(elapsed)
     for worker in [*ours, *mediapipe[1:]]:
         worker.close()
@@ -140,6 +151,10 @@ def main() -> None:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, os.cpu_count() or 1])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--model", choices=["lite", "full"], default="full")
+    parser.add_argument("--video", action="store_true",
+                        help="track the frames of --videos in order instead of photos")
+    parser.add_argument("--videos", type=Path, nargs="+", default=DEFAULT_VIDEOS)
+    parser.add_argument("--max-frames", type=int, default=100, help="per video, with --video")
     parser.add_argument("--palmlite-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.palmlite_worker:
@@ -148,25 +163,33 @@ def main() -> None:
 
     from PIL import Image
 
-    files = find_images(args.images)
-    images = [np.asarray(Image.open(f).convert("RGB")) for f in files]
-    print("# Throughput: photos per second, single-threaded processes\n")
+    if args.video:
+        videos = load_videos(args.videos, args.max_frames)
+        images = [image for frames in videos.values() for image, _ in frames]
+        what, unit = f"{len(videos)} videos, first {args.max_frames} frames each", "frames"
+    else:
+        images = [np.asarray(Image.open(f).convert("RGB")) for f in find_images(args.images)]
+        what, unit = f"{len(images)} photos", "photos"
+    print(f"# Throughput: {unit} per second, single-threaded processes\n")
     print(f"Command: `python benchmarks/throughput.py --processes "
-          f"{' '.join(map(str, args.processes))} --rounds {args.rounds} --model {args.model}`\n")
+          f"{' '.join(map(str, args.processes))} --rounds {args.rounds} --model {args.model}"
+          f"{' --video' if args.video else ''}`\n")
     rows = []
     for n in args.processes:
-        seconds, hands, first = measure(images, args.mp_python, n, args.rounds, args.model)
+        seconds, hands, first = measure(images, args.mp_python, n, args.rounds, args.model,
+                                        args.video)
+        count = len(images) * (n if args.video else 1)
         if not rows:
             for line in [*machine_info(), *versions(first, args.mp_python)]:
                 print(f"- {line}")
         first.close()
-        base = len(images) / statistics.median(seconds["MediaPipe"])
-        ours = len(images) / statistics.median(seconds["palmlite"])
+        base = count / statistics.median(seconds["MediaPipe"])
+        ours = count / statistics.median(seconds["palmlite"])
         rows.append(f"| {n} x 1 thread | {base:.1f} | {ours:.1f} | {ours / base:.2f} | "
                     f"{hands['palmlite']} / {hands['MediaPipe']} |")
-    print(f"- {len(images)} photos, model {args.model}, max_hands 2, {args.rounds} rounds "
+    print(f"- {what}, model {args.model}, max_hands 2, {args.rounds} rounds "
           f"(medians); load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}\n")
-    print("| processes | MediaPipe photos/s | palmlite photos/s | palmlite / MediaPipe | "
+    print(f"| processes | MediaPipe {unit}/s | palmlite {unit}/s | palmlite / MediaPipe | "
           "hands found (palmlite / MediaPipe) |")
     print("|---|---:|---:|---:|---:|")
     print("\n".join(rows))
