@@ -714,6 +714,18 @@ def pin_cores(count: int) -> None:
         os.sched_setaffinity(0, set(range(min(count, os.cpu_count() or 1))))
 
 
+def _outcome(search: Search, calls: Calls, pixels: np.ndarray, scene: Scene) -> SceneOutcome:
+    """One timed search call on ``pixels``, matched against ``scene``'s ground truth, with the
+    model rows it fed (``calls`` counts them)."""
+    palm0, landmark0 = calls.palm, calls.landmark
+    start = time.perf_counter()
+    predictions = search(pixels)
+    seconds = time.perf_counter() - start
+    matched, false_hands, off_hands = match(predictions, scene)
+    return SceneOutcome(matched, false_hands, off_hands, seconds, calls.palm - palm0,
+                        calls.landmark - landmark0)
+
+
 def run_scenes(searches: dict[str, tuple[Search, Calls]], scenes: Sequence[Scene],
                photos: Sequence[Source]
                ) -> tuple[dict[str, list[SceneOutcome]], dict[str, list[SceneOutcome]]]:
@@ -725,13 +737,7 @@ def run_scenes(searches: dict[str, tuple[Search, Calls]], scenes: Sequence[Scene
     outcomes: dict[str, list[SceneOutcome]] = {name: [] for name in searches}
     for scene in scenes:
         for name, (search, calls) in searches.items():
-            palm0, landmark0 = calls.palm, calls.landmark
-            start = time.perf_counter()
-            predictions = search(scene.pixels)
-            seconds = time.perf_counter() - start
-            matched, false_hands, off_hands = match(predictions, scene)
-            outcomes[name].append(SceneOutcome(matched, false_hands, off_hands, seconds,
-                                               calls.palm - palm0, calls.landmark - landmark0))
+            outcomes[name].append(_outcome(search, calls, scene.pixels, scene))
     on_photos: dict[str, list[SceneOutcome]] = {name: [] for name in searches}
     for photo in photos:
         height, width = photo.pixels.shape[:2]
@@ -740,13 +746,7 @@ def run_scenes(searches: dict[str, tuple[Search, Calls]], scenes: Sequence[Scene
                           for h in photo.hands],
                          [np.concatenate([h.min(axis=0), h.max(axis=0)]) for h in photo.ignore])
         for name, (search, calls) in searches.items():
-            palm0, landmark0 = calls.palm, calls.landmark
-            start = time.perf_counter()
-            predictions = search(photo.pixels)
-            seconds = time.perf_counter() - start
-            matched, false_hands, off_hands = match(predictions, as_scene)
-            on_photos[name].append(SceneOutcome(matched, false_hands, off_hands, seconds,
-                                                calls.palm - palm0, calls.landmark - landmark0))
+            on_photos[name].append(_outcome(search, calls, photo.pixels, as_scene))
     return outcomes, on_photos
 
 
