@@ -34,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing_static import (
+    ALL_PHOTOS,
     MediaPipeWorker,
     find_images,
     machine_info,
@@ -42,9 +43,6 @@ from timing_static import (
 )
 
 import palmlite.models
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_IMAGES = [ROOT / "tests" / "data" / "images", ROOT.parent / "shared" / "data"]
 
 
 @contextlib.contextmanager
@@ -65,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mp-python", type=Path,
                         default=Path(os.environ.get("PALMLITE_MP_PYTHON", ".venv-mp/bin/python")))
-    parser.add_argument("--images", type=Path, nargs="+", default=DEFAULT_IMAGES)
+    parser.add_argument("--images", type=Path, nargs="+", default=ALL_PHOTOS)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--model", choices=["lite", "full"], default="full")

@@ -39,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing_static import (
+    ALL_PHOTOS,
     VARIANTS,
     MediaPipeWorker,
     find_images,
@@ -48,9 +49,6 @@ from timing_static import (
     versions,
 )
 from timing_video import DEFAULT_VIDEOS, load_videos
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_IMAGES = [ROOT / "tests" / "data" / "images", ROOT.parent / "shared" / "data"]
 
 
 def palmlite_worker() -> None:
@@ -147,7 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mp-python", type=Path,
                         default=Path(os.environ.get("PALMLITE_MP_PYTHON", ".venv-mp/bin/python")))
-    parser.add_argument("--images", type=Path, nargs="+", default=DEFAULT_IMAGES)
+    parser.add_argument("--images", type=Path, nargs="+", default=ALL_PHOTOS)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, os.cpu_count() or 1])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--model", choices=["lite", "full"], default="full")

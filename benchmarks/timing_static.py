@@ -39,6 +39,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+#: The photos of threads.py and throughput.py: the committed ones and every shared photo.
+ALL_PHOTOS = [ROOT / "tests" / "data" / "images", ROOT.parent / "shared" / "data"]
 # palmlite model -> MediaPipe model_complexity
 VARIANTS: dict[Literal["lite", "full"], int] = {"lite": 0, "full": 1}
 

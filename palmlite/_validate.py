@@ -23,6 +23,7 @@ __all__ = [
     "check_probability",
     "load_image",
     "roi_crop_problem",
+    "shape_problem",
 ]
 
 #: What the public API accepts as an image.
@@ -36,6 +37,17 @@ def _from_pil(image: Image.Image) -> npt.NDArray[np.uint8]:
     if image.mode != "RGB":
         image = image.convert("RGB")  # RGBA drops alpha; L, P, CMYK, I;16 ... convert
     return np.asarray(image, dtype=np.uint8)
+
+
+def shape_problem(shape: tuple[int, ...]) -> str:
+    """What is wrong with an image array of ``shape`` (not ``(H, W, 3)``), with a hint for the
+    usual mistakes."""
+    hint = ""
+    if len(shape) == 3 and shape[2] == 4:
+        hint = " (RGBA? pass image[..., :3])"
+    elif len(shape) == 2:
+        hint = " (grayscale? pass np.stack([image] * 3, axis=-1))"
+    return f"expected an (H, W, 3) RGB image, got shape {shape}{hint}"
 
 
 def load_image(image: object) -> npt.NDArray[np.uint8]:
@@ -59,12 +71,7 @@ def load_image(image: object) -> npt.NDArray[np.uint8]:
             f"image bytes or a binary file object, got {type(image).__name__}"
         )
     if array.ndim != 3 or array.shape[2] != 3:
-        hint = ""
-        if array.ndim == 3 and array.shape[2] == 4:
-            hint = " (RGBA? pass image[..., :3])"
-        elif array.ndim == 2:
-            hint = " (grayscale? pass np.stack([image] * 3, axis=-1))"
-        raise ValueError(f"expected an (H, W, 3) RGB image, got shape {array.shape}{hint}")
+        raise ValueError(shape_problem(array.shape))
     if array.dtype != np.uint8:
         hint = ""
         if np.issubdtype(array.dtype, np.floating):

@@ -29,47 +29,20 @@ from palmlite.solutions.framework.formats import detection_pb2, landmark_pb2
 GOLDEN_DIR = DATA / "goldens" / "drawing"
 GOLDEN = json.loads((GOLDEN_DIR / "cases.json").read_text())
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
-from make_drawing_goldens import describe_figure  # noqa: E402
+from make_drawing_goldens import DrawingKit, describe_figure, run_case  # noqa: E402
 
 # Part of the per-Python subset (noxfile.py's tests sessions run it on every Python).
 pytestmark = pytest.mark.matrix
 
 
-def spec(value: dict[str, Any]) -> drawing_utils.DrawingSpec:
-    return drawing_utils.DrawingSpec(tuple(value["color"]), value["thickness"],
-                                     value["circle_radius"])
+#: palmlite's modules, drawing the tool's cases as the tool draws them with MediaPipe's.
+PALMLITE_KIT = DrawingKit(text_format, landmark_pb2, detection_pb2, drawing_utils,
+                          drawing_styles, mp.solutions.hands.HAND_CONNECTIONS)
 
 
 def replay(function: str, size: list[int], args: dict[str, Any]) -> np.ndarray:
-    """Run a golden case with palmlite (the tool's run_case, with palmlite's modules)."""
-    canvas = np.zeros((*size, 3), np.uint8)
-    kwargs: dict[str, Any] = {}
-    messages: list[Any] = []
-    for key, value in args.items():
-        if key == "landmark_list":
-            names = [value] if isinstance(value, str) else value
-            messages = [text_format.Parse(GOLDEN["messages"][n],
-                                          landmark_pb2.NormalizedLandmarkList()) for n in names]
-        elif key == "detection":
-            messages = [text_format.Parse(GOLDEN["messages"][value], detection_pb2.Detection())]
-        elif key == "connections":
-            kwargs[key] = (mp.solutions.hands.HAND_CONNECTIONS if value == "HAND_CONNECTIONS"
-                           else [tuple(c) for c in value])
-        elif key == "styles":
-            kwargs["landmark_drawing_spec"] = drawing_styles.get_default_hand_landmarks_style()
-            kwargs["connection_drawing_spec"] = drawing_styles.get_default_hand_connections_style()
-        elif key.endswith("_spec"):
-            kwargs[key] = spec(value)
-        elif key in ("rotation", "translation"):
-            kwargs[key] = np.array(value)
-        elif key in ("focal_length", "principal_point"):
-            kwargs[key] = tuple(value)
-        else:
-            kwargs[key] = value
-    draw = getattr(drawing_utils, function)
-    for message in messages or [None]:
-        draw(canvas, **kwargs) if message is None else draw(canvas, message, **kwargs)
-    return canvas
+    """Run a golden case with palmlite: the tool's own run_case, with palmlite's modules."""
+    return run_case(function, size, args, PALMLITE_KIT, GOLDEN["messages"])
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN["cases"]))

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from .._validate import check_positive_int, check_probability, load_image
+from .._validate import check_positive_int, check_probability, load_image, shape_problem
 from ..landmarker import HandLandmarker
 from ..topology import HAND_CONNECTIONS, HandLandmark
 from ..tracking import HandTracker
@@ -51,13 +51,8 @@ def _legacy_image(image: object) -> npt.NDArray[np.uint8]:
             "bytes and PIL images)"
         )
     if image.ndim != 3 or image.shape[2] != 3:
-        hint = ""
-        if image.ndim == 3 and image.shape[2] == 4:
-            hint = " (RGBA? pass image[..., :3])"
-        elif image.ndim == 2:
-            hint = " (grayscale? pass np.stack([image] * 3, axis=-1))"
-        raise ValueError("Input image must contain three channel rgb data: expected an "
-                         f"(H, W, 3) RGB image, got shape {image.shape}{hint}")
+        raise ValueError(f"Input image must contain three channel rgb data: "
+                         f"{shape_problem(image.shape)}")
     if not np.can_cast(image.dtype, np.uint8, "safe"):
         hint = ""
         if np.issubdtype(image.dtype, np.floating):

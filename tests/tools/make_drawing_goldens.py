@@ -22,7 +22,7 @@ import json
 import platform
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -124,40 +124,65 @@ PLOT = {"landmark_list": "teal_world",
         "connections": "HAND_CONNECTIONS", "elevation": 20, "azimuth": 35}
 
 
-def run_case(function: str, size: list[int], args: dict[str, Any]) -> np.ndarray:
+class DrawingKit(NamedTuple):
+    """The modules a case is drawn with: MediaPipe's here, palmlite's in the tests."""
+
+    text_format: Any
+    landmark_pb2: Any
+    detection_pb2: Any
+    drawing_utils: Any
+    drawing_styles: Any
+    hand_connections: Any
+
+
+def mediapipe_kit() -> DrawingKit:
     from google.protobuf import text_format
     from mediapipe.framework.formats import detection_pb2, landmark_pb2
     from mediapipe.python.solutions import drawing_styles, drawing_utils, hands
 
+    return DrawingKit(text_format, landmark_pb2, detection_pb2, drawing_utils, drawing_styles,
+                      hands.HAND_CONNECTIONS)
+
+
+def run_case(function: str, size: list[int], args: dict[str, Any],
+             kit: DrawingKit | None = None,
+             messages_text: dict[str, str] | None = None) -> np.ndarray:
+    """Draw one case on a black canvas with ``kit`` (default: MediaPipe's modules), its
+    messages parsed from ``messages_text`` (default: this tool's)."""
+    kit = kit or mediapipe_kit()
+    texts = MESSAGES if messages_text is None else messages_text
     canvas = np.zeros((*size, 3), np.uint8)
     kwargs: dict[str, Any] = {}
     messages: list[Any] = []
     for key, value in args.items():
         if key == "landmark_list":
-            messages = [text_format.Parse(MESSAGES[name], landmark_pb2.NormalizedLandmarkList())
+            messages = [kit.text_format.Parse(texts[name],
+                                              kit.landmark_pb2.NormalizedLandmarkList())
                         for name in ([value] if isinstance(value, str) else value)]
         elif key == "detection":
-            messages = [text_format.Parse(MESSAGES[value], detection_pb2.Detection())]
+            messages = [kit.text_format.Parse(texts[value], kit.detection_pb2.Detection())]
         elif key == "connections":
-            kwargs[key] = (hands.HAND_CONNECTIONS if value == "HAND_CONNECTIONS"
+            kwargs[key] = (kit.hand_connections if value == "HAND_CONNECTIONS"
                            else [tuple(c) for c in value])
         elif key == "styles":
-            kwargs["landmark_drawing_spec"] = drawing_styles.get_default_hand_landmarks_style()
-            kwargs["connection_drawing_spec"] = drawing_styles.get_default_hand_connections_style()
+            styles = kit.drawing_styles
+            kwargs["landmark_drawing_spec"] = styles.get_default_hand_landmarks_style()
+            kwargs["connection_drawing_spec"] = styles.get_default_hand_connections_style()
         elif key.endswith("_spec"):
-            kwargs[key] = drawing_utils.DrawingSpec(tuple(value["color"]), value["thickness"],
-                                                    value["circle_radius"])
+            kwargs[key] = kit.drawing_utils.DrawingSpec(
+                tuple(value["color"]), value["thickness"], value["circle_radius"])
         elif key in ("rotation", "translation"):
             kwargs[key] = np.array(value)
         elif key in ("focal_length", "principal_point"):
             kwargs[key] = tuple(value)
         else:
             kwargs[key] = value
+    draw = getattr(kit.drawing_utils, function)
     for message in messages or [None]:
         if message is None:  # draw_axis
-            getattr(drawing_utils, function)(canvas, **kwargs)
+            draw(canvas, **kwargs)
         else:
-            getattr(drawing_utils, function)(canvas, message, **kwargs)
+            draw(canvas, message, **kwargs)
     return canvas
 
 
