@@ -175,3 +175,14 @@ def test_options_are_checked_values():
     with pytest.raises(TypeError):
         TrackerOptions(world_filter=None)  # type: ignore[arg-type]
     assert data.landmarker_for(LITE) is data.landmarker_for(LandmarkerOptions(model="lite"))
+
+
+def test_tracker_options_mirror_the_trackers_config():
+    # TrackerOptions repeats TrackerConfig's fields (but max_hands, the landmarker's) as a
+    # value engines can ship: a field added to one must be added to the other.
+    from dataclasses import fields
+
+    from palmlite.tracking import TrackerConfig
+
+    config = {f.name: f.default for f in fields(TrackerConfig) if f.name != "max_hands"}
+    assert {f.name: f.default for f in fields(TrackerOptions)} == config
